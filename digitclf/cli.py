@@ -151,7 +151,7 @@ def _say(msg):
 def _train(name, data, device):
     "`name` trained on the training images of `data`, on `device`"
     x, y = load_mnist('train', DATASETS[data], device=device)
-    return train_model(name, x, y)
+    return train_model(name, x, y, show_progress=sys.stderr.isatty())  # fastai's bar and table, in a terminal
 
 def load_or_train(name:str, # one of `MODEL_NAMES`
                   data:str='sample', # a key of `DATASETS`
