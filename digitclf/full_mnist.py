@@ -121,6 +121,7 @@ def _sq_norms(a): return (a*a).sum(1)
 
 class NearestNeighbours(DigitClassifier):
     "k-nearest neighbours (Euclidean), exact, pruned by lower bounds from sketches on the top principal components"
+    last_full_searches = 0  # how many queries of the last `neighbours` call needed the full search
     def __init__(self, classes, # the digits, e.g. `range(10)`
                  k:int=3, # neighbours that vote
                  n_components:int=128, # principal components in the sketches that give the lower bounds
