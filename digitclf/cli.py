@@ -15,7 +15,7 @@ import torch
 from filelock import FileLock
 from PIL import Image, ImageOps, UnidentifiedImageError
 from . import __version__
-from .data import cache_dir, load_mnist  # before fastai: it silences a torch.jit warning fastai's import gives
+from .data import LAYOUTS, URLs, cache_dir, load_mnist  # before fastai: it silences a torch.jit warning fastai's import gives
 from .full_mnist import MODEL_NAMES, build_model, predict, train_model
 from fastai.torch_core import default_device
 from fastcore.imports import in_ipython
@@ -126,7 +126,7 @@ def read_digit(path, # an image file, in any format PIL reads
     except ValueError as e: raise InputError(f"{path}: {e}") from None
 
 # %% ../nbs/08_cli.ipynb #14ff7659
-DATASETS = {'sample': (3, 7), 'full': tuple(range(10))}  # the digits of each `--data` choice
+DATASETS = {'sample': LAYOUTS[URLs.MNIST_SAMPLE]['digits'], 'full': LAYOUTS[URLs.MNIST]['digits']}  # the digits of each `--data` choice
 PREDICT_MODEL = 'cnn'  # the model `digitclf predict` uses unless told
 
 def check_names(models, # model names, each to be one of `MODEL_NAMES`
