@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from .data import load_mnist
 from .pixel_similarity import mnist_distance
 from .losses import rmse_distance
-from .learner import digit_cnn, simple_net
+from .neural_net import digit_cnn, simple_net
 from fastai.callback.schedule import fit_one_cycle
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
