@@ -1,0 +1,106 @@
+"""Shared fixtures of the browser tests: the built site served on loopback, and a headless Chromium.
+
+Run after `nbdev-docs`: `pytest tests/browser` (the site is read from `_docs/`, or from `$DIGITCLF_SITE`).
+Chromium is Debian's `/usr/bin/chromium` where it exists (Playwright cannot download its own browser
+offline), else Playwright's own (`playwright install chromium`, as on GitHub Actions), or `$CHROMIUM`."""
+import functools, os, re, threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SITE = Path(os.environ.get('DIGITCLF_SITE', REPO/'_docs'))
+# Hosts the built pages load from the internet; the offline test machine cannot reach them, and that is not
+# the site's fault: Quarto's MathJax (cdn.jsdelivr.net) and its polyfill (cdnjs.cloudflare.com), the cosmo
+# theme's font (fonts.googleapis.com), and the "Open in Colab" badge image (colab.research.google.com).
+ALLOWED_HOSTS = ('cdn.jsdelivr.net', 'cdnjs.cloudflare.com', 'fonts.googleapis.com', 'fonts.gstatic.com',
+                 'colab.research.google.com')
+CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+                 '--disable-sync', '--no-first-run', '--disable-quic']
+
+
+def chapters():
+    "`[(notebook, sidebar text)]` in the order of `nbs/sidebar.yml`"
+    def walk(items):
+        for it in items:
+            if 'contents' in it: yield from walk(it['contents'])
+            else: yield it['href'], it['text']
+    return list(walk(yaml.safe_load((REPO/'nbs/sidebar.yml').read_text())['website']['sidebar']['contents']))
+
+
+def page_name(notebook):
+    "The HTML page nbdev makes of `notebook`: its name without the number prefix (`02_pixel_similarity.ipynb` -> `pixel_similarity.html`)"
+    return re.sub(r'^\d+[a-z]?_', '', Path(notebook).stem) + '.html'
+
+
+PAGES = [(nb, page_name(nb)) for nb, _ in chapters()]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args): pass
+
+
+@pytest.fixture(scope='session')
+def site_url():
+    "The built site, served on a free loopback port for the whole session"
+    if not (SITE/'index.html').exists(): pytest.fail(f"no built site in {SITE}: run nbdev-docs first")
+    srv = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(SITE)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{srv.server_address[1]}'
+    srv.shutdown()
+
+
+@pytest.fixture(scope='session')
+def browser():
+    "A headless Chromium"
+    from playwright.sync_api import sync_playwright
+    exe = os.environ.get('CHROMIUM') or ('/usr/bin/chromium' if Path('/usr/bin/chromium').exists() else None)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def is_local(url, site_url): return url.startswith(site_url) or url.startswith(('data:', 'blob:', 'about:'))
+
+
+class Visit:
+    "A page opened in a fresh browser context, with every console error, page error and failed request recorded"
+    def __init__(self, browser, site_url, path, width=1280, height=900):
+        self.ctx = browser.new_context(viewport={'width': width, 'height': height})
+        self.page = self.ctx.new_page()
+        self.errors, self.requests = [], []
+        self.page.on('console', lambda m: m.type == 'error' and self.errors.append((m.text, m.location.get('url', ''))))
+        self.page.on('pageerror', lambda e: self.errors.append((str(e), '')))
+        self.page.on('requestfailed', lambda r: self.errors.append((f'request failed: {r.failure}', r.url)))
+        self.page.on('request', lambda r: self.requests.append(r.url))
+        self.site_url = site_url
+        self.page.goto(f'{site_url}/{path}', wait_until='load')
+
+    def settle(self, ms=500):
+        "Give the page's scripts a moment after `load` (no `networkidle`: requests to unreachable hosts keep it busy)"
+        self.page.wait_for_timeout(ms)
+
+    def own_errors(self):
+        "Errors that come from the site's own files, not from an unreachable host it is allowed to use"
+        from urllib.parse import urlparse
+        allowed = lambda url: bool(url) and urlparse(url).hostname in ALLOWED_HOSTS
+        # Quarto loads require.js from cdn.jsdelivr.net on pages with HTML outputs; offline, its inline
+        # `define('jquery', ...)` then fails: a consequence of the unreachable CDN, not of the page
+        no_require = any(allowed(url) and 'requirejs' in url for _, url in self.errors)
+        return [(msg, url) for msg, url in self.errors
+                if not allowed(url) and not (no_require and 'define is not defined' in msg)]
+
+    def close(self): self.ctx.close()
+
+
+@pytest.fixture
+def visit(browser, site_url):
+    "`visit(path, width=..., height=...)` opens a page; every context is closed after the test"
+    opened = []
+    def _visit(path, **kw):
+        v = Visit(browser, site_url, path, **kw); opened.append(v); return v
+    yield _visit
+    for v in opened: v.close()
