@@ -6,7 +6,8 @@ Docs: https://digitclf.github.io/digitclf/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #f6b9ccc1
 from __future__ import annotations
-import json, os, shutil, socket, sys, warnings
+import json, os, secrets, shutil, socket, warnings
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -16,12 +17,24 @@ import numpy as np
 import torch
 from filelock import FileLock
 from PIL import Image
-# fastai's import calls `torch.jit.script`, which recent torch reports as deprecated on every import
-warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
-from fastai.data.external import URLs, untar_data
 
 # %% auto #0
-__all__ = ['SPLITS', 'LAYOUTS', 'MANIFEST', 'mnist_arrays', 'load_mnist', 'mnist_layout', 'cache_dir', 'is_complete', 'get_mnist']
+__all__ = ['SPLITS', 'LAYOUTS', 'PARTIAL_MARK', 'mnist_arrays', 'load_mnist', 'mnist_layout', 'cache_dir', 'manifest_path',
+           'is_complete', 'get_mnist']
+
+# %% ../nbs/00_data.ipynb #b1e0a7c3
+@contextmanager
+def _ignoring(message:str, category:type):
+    "Ignore warnings of `category` whose text starts with `message` inside the block, and remove only that filter after it"
+    n = len(warnings.filters)
+    warnings.filterwarnings('ignore', message=message, category=category)
+    ours = warnings.filters[0] if len(warnings.filters) > n else None  # None: the same filter was already there
+    try: yield
+    finally:
+        if ours is not None and ours in warnings.filters: warnings.filters.remove(ours)
+
+with _ignoring('`torch.jit.script` is deprecated', FutureWarning):
+    from fastai.data.external import URLs, untar_data
 
 # %% ../nbs/00_data.ipynb #6fe284ba
 SPLITS = {'train': 'train', 'training': 'train', 'test': 'test', 'testing': 'test', 'valid': 'test'}
@@ -59,7 +72,6 @@ LAYOUTS = {
     URLs.MNIST_SAMPLE: dict(name='mnist_sample', splits={'train': 'train', 'valid': 'test'}, digits=(3, 7), csv=True),
     URLs.MNIST: dict(name='mnist_png', splits={'training': 'train', 'testing': 'test'}, digits=tuple(range(10)), csv=False),
 }
-MANIFEST = '.digitclf.json'
 
 def mnist_layout(url:str) -> dict:
     "The folder layout fastai's archive at `url` unpacks to: name, `{folder: split}`, digits, whether it has `labels.csv`"
@@ -77,6 +89,10 @@ def cache_dir(dest=None # folder to use instead of `$DIGITCLF_DATA` or `~/.cache
     return d
 
 # %% ../nbs/00_data.ipynb #676000ca
+def manifest_path(path:Path) -> Path:
+    "Where digitclf keeps its record of the copy it wrote at `path`: beside it, `.{name}.digitclf.json`"
+    return path.parent/f'.{path.name}.digitclf.json'
+
 def _folder_stats(path:Path, layout:dict) -> dict:
     "`{'train/3': [n_files, n_bytes], ...}` for the image folders of `layout` under `path`"
     res = {}
@@ -92,18 +108,40 @@ def _expected_counts(layout:dict) -> dict:
     return {f'{folder}/{d}': int((mnist_arrays()[f'{s}_labels']==d).sum())
             for folder, s in layout['splits'].items() for d in layout['digits']}
 
+def _manifest(path:Path) -> dict|None:
+    "digitclf's record of the folder `path`, or `None` where digitclf did not write that folder"
+    try: m, inode = json.loads(manifest_path(path).read_text()), path.stat().st_ino
+    except (OSError, ValueError): return None
+    return m if isinstance(m, dict) and m.get('inode') == inode else None
+
+def _write_manifest(path:Path, layout:dict, folders:dict|None=None):
+    "Record the copy at `path`, its inode and the stats of its folders (or `folders`), beside it, atomically"
+    m = manifest_path(path)
+    tmp = m.with_name(f'{m.name}.{os.getpid()}.tmp')
+    tmp.write_text(json.dumps(dict(inode=path.stat().st_ino, folders=_folder_stats(path, layout) if folders is None else folders), indent=1))
+    os.replace(tmp, m)
+
 def is_complete(path:Path, layout:dict) -> bool:
     "Does `path` hold every image of `layout` (and, where digitclf wrote it, exactly the bytes its manifest lists)?"
     if not path.is_dir(): return False
     stats = _folder_stats(path, layout)
     if {k: v[0] for k, v in stats.items()} != _expected_counts(layout): return False
     if layout['csv'] and not (path/'labels.csv').is_file(): return False
-    manifest = path/MANIFEST
-    return not manifest.exists() or json.loads(manifest.read_text()).get('folders') == stats
+    m = _manifest(path)
+    return m is None or m.get('folders') == stats
 
 # %% ../nbs/00_data.ipynb #d096e198
+PARTIAL_MARK = '.digitclf-partial.json'  # inside a folder being written: which process of which machine writes it
+
+def _new_partial(root:Path, name:str) -> Path:
+    "A new, empty folder `root/.{name}.partial-…`, marked as written by this process on this machine"
+    partial = root/f'.{name}.partial-{os.getpid()}-{secrets.token_hex(4)}'
+    partial.mkdir()  # a new name: never an existing folder, which would mix our files with someone else's
+    (partial/PARTIAL_MARK).write_text(json.dumps(dict(by='digitclf', host=socket.gethostname(), pid=os.getpid())))
+    return partial
+
 def _write_copy(path:Path, layout:dict):
-    "Write the PNG folders, `labels.csv` and manifest of `layout` into the new folder `path`"
+    "Write the PNG folders and `labels.csv` of `layout` into the folder `path`"
     rows = []
     for folder, s in layout['splits'].items():
         images, labels = mnist_arrays()[f'{s}_images'], mnist_arrays()[f'{s}_labels']
@@ -113,15 +151,8 @@ def _write_copy(path:Path, layout:dict):
                 Image.fromarray(images[i]).save(path/folder/str(d)/f'{i}.png')
                 rows.append((f'{folder}/{d}/{i}.png', layout['digits'].index(d)))
     if layout['csv']: (path/'labels.csv').write_text('name,label\n' + ''.join(f'{n},{l}\n' for n, l in sorted(rows)))
-    (path/MANIFEST).write_text(json.dumps(dict(folders=_folder_stats(path, layout)), indent=1))
 
 # %% ../nbs/00_data.ipynb #456a97b5
-_said = set()
-
-def _say(msg):
-    "Print `msg` once per process"
-    if msg not in _said: _said.add(msg); print(msg)
-
 def _online(url, timeout=2.0) -> bool:
     "Does the host of `url` accept a connection within `timeout` seconds?"
     if os.environ.get('DIGITCLF_OFFLINE'): return False
@@ -129,41 +160,73 @@ def _online(url, timeout=2.0) -> bool:
         with socket.create_connection((urlparse(url).hostname, 443), timeout=timeout): return True
     except OSError: return False
 
+def _running(pid:int) -> bool:
+    "Does process `pid` run on this machine? Where we cannot tell, we say it does"
+    if os.name == 'nt': return True  # on Windows `os.kill(pid, 0)` would not just ask
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except OSError: pass  # it runs, as another user
+    return True
+
+def _abandoned(partial:Path) -> bool:
+    "Did this process, or a process of this machine that has ended, write `partial`, as our marker in it says? No marker: not ours"
+    try: mark = json.loads((partial/PARTIAL_MARK).read_text())
+    except (OSError, ValueError): return False
+    if not isinstance(mark, dict) or mark.get('by') != 'digitclf' or mark.get('host') != socket.gethostname(): return False
+    pid = mark.get('pid')
+    if type(pid) is not int or pid <= 0: return False
+    return pid == os.getpid() or not _running(pid)
+
+def _adopt(path:Path, layout:dict):
+    "Bring a copy that digitclf wrote at `path` into today's form: its manifest beside it, no marker left in it"
+    old = path/'.digitclf.json'  # where digitclf kept the manifest before: inside the folder
+    if old.is_file():
+        try: folders = json.loads(old.read_text())['folders']
+        except (ValueError, KeyError, TypeError): folders = {}  # unreadable: the copy counts as damaged, and is written again
+        _write_manifest(path, layout, folders)
+        old.unlink()
+    if (path/PARTIAL_MARK).is_file():  # renamed into place, then interrupted before the marker was removed
+        if _manifest(path) is None: _write_manifest(path, layout)
+        (path/PARTIAL_MARK).unlink()
+
 def _from_shipped(url, root:Path) -> Path:
     "The folder of `url` under `root`, written from the shipped arrays unless a complete copy is there"
     layout = mnist_layout(url)
-    path = root/layout['name']
+    name = layout['name']
+    path = root/name
     root.mkdir(parents=True, exist_ok=True)
-    with FileLock(root/f".{layout['name']}.lock"):
-        if is_complete(path, layout):
-            _say(f"get_mnist: using the copy in {path}")
-            return path
-        if path.exists():
-            if not (path/MANIFEST).exists():
+    with FileLock(root/f'.{name}.lock'):
+        if path.is_dir(): _adopt(path, layout)
+        for partial in root.glob(f'.{name}.partial-*'):
+            if partial.is_dir() and not partial.is_symlink() and _abandoned(partial): shutil.rmtree(partial)
+        if is_complete(path, layout): return path
+        if path.exists() or path.is_symlink():
+            if _manifest(path) is None:
                 raise FileExistsError(f"{path} exists but is not a complete MNIST copy; it was left untouched. "
                                       "Move it away, or pass another folder as `dest` (or in DIGITCLF_DATA).")
             shutil.rmtree(path)  # digitclf's own copy, damaged since it was written
-        for stale in root.glob(f".{layout['name']}.partial-*"): shutil.rmtree(stale)  # left by an interrupted run
-        partial = root/f".{layout['name']}.partial-{os.getpid()}"
-        _write_copy(partial, layout)
+        print(f"get_mnist: writing {name} from digitclf's shipped copy of MNIST (once: later calls reuse it)")
+        partial = _new_partial(root, name)
+        try: _write_copy(partial, layout)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)  # this process wrote it: never leave it half-written
+            raise
         partial.rename(path)
-    _say(f"get_mnist: wrote {path} from digitclf's shipped copy of MNIST")
+        _write_manifest(path, layout)
+        (path/PARTIAL_MARK).unlink()
     return path
 
 def get_mnist(url:str=URLs.MNIST_SAMPLE, # `URLs.MNIST_SAMPLE` (3s and 7s) or `URLs.MNIST` (all ten digits)
               dest=None, # cache folder (default: `$DIGITCLF_DATA`, else `~/.cache/digitclf`)
               source:str='auto', # 'auto' (fastai's download if the network answers), 'fastai' or 'shipped'
-             ) -> Path: # folder with the layout `untar_data(url)` gives
+             ) -> Path: # folder with the layout `untar_data(url)` gives, and nothing else
     "Path to fastai's MNIST folder for `url`: downloaded by fastai when online, else written once from the shipped data"
-    layout = mnist_layout(url)
+    mnist_layout(url)  # a clear error for any other url
     if source not in ('auto', 'fastai', 'shipped'): raise ValueError(f"source must be 'auto', 'fastai' or 'shipped', got {source!r}")
     root = cache_dir(dest)
     if source == 'fastai' or (source == 'auto' and _online(url)):
-        try:
-            path = untar_data(url, data=dest)
-            _say(f"get_mnist: using fastai's download in {path}")
-            return path
+        try: return untar_data(url, data=dest)
         except Exception as e:
             if source == 'fastai': raise
-            _say(f"get_mnist: fastai's download failed ({e}); using the shipped copy")
+            print(f"get_mnist: fastai's download failed ({type(e).__name__}); using digitclf's shipped copy")
     return _from_shipped(url, root)

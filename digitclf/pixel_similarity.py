@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 from PIL import Image
-from .data import URLs, get_mnist  # before fastai: it silences a torch.jit warning fastai's import gives
+from .data import URLs, get_mnist
 from fastai.torch_core import tensor
 
 # %% auto #0
@@ -54,7 +54,7 @@ def best_threshold(scores:Tensor, # one number per example, shape (n,)
                    targets:Tensor, # True (or 1) for the class that should score *above* the threshold, shape (n,)
                   ) -> tuple: # (threshold, accuracy of `scores > threshold` on these examples)
     "The cut that best separates `targets` by `scores > cut`, chosen between neighbouring scores, and its accuracy"
-    scores, targets = scores.flatten().float(), targets.flatten().bool()
+    scores, targets = scores.flatten().float(), targets.flatten().bool().to(scores.device)
     if len(scores) == 0 or len(scores) != len(targets):
         raise ValueError(f"best_threshold needs as many targets as scores, and at least one: got {len(scores)} and {len(targets)}")
     s, order = scores.sort()
@@ -63,6 +63,7 @@ def best_threshold(scores:Tensor, # one number per example, shape (n,)
     n_pos = t.sum()
     right = torch.cat([n_pos[None], (~t).cumsum(0) + n_pos - t.cumsum(0)])
     cuts = torch.cat([s[:1] - 1, (s[:-1] + s[1:])/2, s[-1:] + 1])
-    allowed = torch.cat([torch.tensor([True]), s[:-1] != s[1:], torch.tensor([True])])  # never cut between equal scores
+    edge = torch.ones(1, dtype=torch.bool, device=s.device)
+    allowed = torch.cat([edge, s[:-1] != s[1:], edge])  # never cut between equal scores
     k = right.where(allowed, -1).argmax()
     return cuts[k].item(), right[k].item()/len(s)
