@@ -1,4 +1,4 @@
-"""fastai's `Learner` does what our `ScratchLearner` did; one non-linearity turns the linear model into a neural net (98%); a small CNN gets to 99.8%; and what the models still get wrong
+"""fastai's `Learner` does what our `ScratchLearner` did; one non-linearity turns the linear model into a neural net (98%); a small CNN gets past 99.5%; and what the models still get wrong
 
 Docs: https://digitclf.github.io/digitclf/neural_net.html.md"""
 
@@ -6,6 +6,8 @@ Docs: https://digitclf.github.io/digitclf/neural_net.html.md"""
 
 # %% ../nbs/06_neural_net.ipynb #0942534b
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import torch
 from torch import Tensor, nn
@@ -21,7 +23,7 @@ from fastcore.imports import in_ipython
 from fastprogress.fastprogress import ConsoleMasterBar, NBMasterBar, NBProgressBar, html_progress_bar, show_styles
 
 # %% auto #0
-__all__ = ['FinalMasterBar', 'FinalProgressBar', 'use_final_progress_bars', 'simple_net', 'sample_top_losses', 'digit_cnn',
+__all__ = ['FinalMasterBar', 'FinalProgressBar', 'final_progress_bars', 'simple_net', 'sample_top_losses', 'digit_cnn',
            'sample_image_dls']
 
 # %% ../nbs/06_neural_net.ipynb #b4d45206
@@ -56,12 +58,16 @@ class FinalProgressBar(NBProgressBar):
         super().on_iter_end()
         if self.display and self.leave: _display_final(self.out.obj)
 
-def use_final_progress_bars(force:bool=False, # replace the bars even where fastai shows HTML bars
-                           ) -> bool: # whether fastai's bars were replaced
-    "Where fastai falls back to text bars in IPython (as under `nbdev-test`), display its table as Jupyter leaves it"
-    if not force and (progress_module.master_bar is not ConsoleMasterBar or not in_ipython()): return False
-    progress_module.master_bar, progress_module.progress_bar = FinalMasterBar, FinalProgressBar
-    return True
+@contextmanager
+def final_progress_bars(force:bool=False, # use them even where fastai shows HTML bars (in Jupyter)
+                       ):
+    "In the `with` block, where fastai falls back to text bars in IPython (as under `nbdev-test`), display its table once, as Jupyter leaves it"
+    saved = progress_module.master_bar, progress_module.progress_bar
+    replace = force or (saved[0] is ConsoleMasterBar and in_ipython())
+    if replace: progress_module.master_bar, progress_module.progress_bar = FinalMasterBar, FinalProgressBar
+    try: yield replace
+    finally: progress_module.master_bar, progress_module.progress_bar = saved
+
 
 # %% ../nbs/06_neural_net.ipynb #1308b2d9
 def simple_net(n_in:int=28*28, # pixels per image
