@@ -13,10 +13,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get('DIGITCLF_SITE', REPO/'_docs'))
 # Hosts the built pages load from the internet; the offline test machine cannot reach them, and that is not
-# the site's fault: Quarto's MathJax (cdn.jsdelivr.net) and its polyfill (cdnjs.cloudflare.com), the cosmo
-# theme's font (fonts.googleapis.com), and the "Open in Colab" badge image (colab.research.google.com).
-ALLOWED_HOSTS = ('cdn.jsdelivr.net', 'cdnjs.cloudflare.com', 'fonts.googleapis.com', 'fonts.gstatic.com',
-                 'colab.research.google.com')
+# the site's fault: Quarto's MathJax and require.js (cdn.jsdelivr.net), MathJax's polyfill (cdnjs.cloudflare.com),
+# and the "Open in Colab" badge image (colab.research.google.com). The theme's web font is turned off (offline.scss).
+ALLOWED_HOSTS = ('cdn.jsdelivr.net', 'cdnjs.cloudflare.com', 'colab.research.google.com')
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
                  '--disable-sync', '--no-first-run', '--disable-quic']
 
