@@ -6,7 +6,7 @@ Docs: https://digitclf.github.io/digitclf/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #f6b9ccc1
 from __future__ import annotations
-import json, os, secrets, shutil, socket, warnings
+import errno, json, os, secrets, shutil, socket, warnings
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib.resources import files
@@ -189,31 +189,48 @@ def _adopt(path:Path, layout:dict):
         if _manifest(path) is None: _write_manifest(path, layout)
         (path/PARTIAL_MARK).unlink()
 
+def _leftovers(root:Path, name:str) -> list:
+    "The half-written folders of `name` under `root` that an interrupted run of ours left: ours to clear away"
+    return [p for p in root.glob(f'.{name}.partial-*') if p.is_dir() and not p.is_symlink() and _abandoned(p)]
+
+def _finished(path:Path, layout:dict) -> bool:
+    "Is the copy at `path` complete, in today's form (no marker, no manifest inside)? It only reads: no lock needed"
+    try: return is_complete(path, layout) and not (path/PARTIAL_MARK).exists() and not (path/'.digitclf.json').exists()
+    except OSError: return False  # it changed as we looked: look again under the lock
+
+_READ_ONLY = {errno.EACCES, errno.EPERM, errno.EROFS}  # what writing into a read-only folder fails with
+
 def _from_shipped(url, root:Path) -> Path:
-    "The folder of `url` under `root`, written from the shipped arrays unless a complete copy is there"
+    "The folder of `url` under `root`: a finished copy if one is there, else written from the shipped arrays"
     layout = mnist_layout(url)
     name = layout['name']
     path = root/name
-    root.mkdir(parents=True, exist_ok=True)
-    with FileLock(root/f'.{name}.lock'):
-        if path.is_dir(): _adopt(path, layout)
-        for partial in root.glob(f'.{name}.partial-*'):
-            if partial.is_dir() and not partial.is_symlink() and _abandoned(partial): shutil.rmtree(partial)
-        if is_complete(path, layout): return path
-        if path.exists() or path.is_symlink():
-            if _manifest(path) is None:
-                raise FileExistsError(f"{path} exists but is not a complete MNIST copy; it was left untouched. "
-                                      "Move it away, or pass another folder as `dest` (or in DIGITCLF_DATA).")
-            shutil.rmtree(path)  # digitclf's own copy, damaged since it was written
-        print(f"get_mnist: writing {name} from digitclf's shipped copy of MNIST (once: later calls reuse it)")
-        partial = _new_partial(root, name)
-        try: _write_copy(partial, layout)
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)  # this process wrote it: never leave it half-written
-            raise
-        partial.rename(path)
-        _write_manifest(path, layout)
-        (path/PARTIAL_MARK).unlink()
+    if _finished(path, layout) and not _leftovers(root, name): return path  # nothing to write: no lock
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with FileLock(root/f'.{name}.lock'):
+            if path.is_dir(): _adopt(path, layout)
+            for partial in _leftovers(root, name): shutil.rmtree(partial)
+            if is_complete(path, layout): return path
+            if path.exists() or path.is_symlink():
+                if _manifest(path) is None:
+                    raise FileExistsError(f"{path} exists but is not a complete MNIST copy; it was left untouched. "
+                                          "Move it away, or pass another folder as `dest` (or in DIGITCLF_DATA).")
+                shutil.rmtree(path)  # digitclf's own copy, damaged since it was written
+            partial = _new_partial(root, name)
+            print(f"get_mnist: writing {name} from digitclf's shipped copy of MNIST (once: later calls reuse it)")
+            try: _write_copy(partial, layout)
+            except BaseException:
+                shutil.rmtree(partial, ignore_errors=True)  # this process wrote it: never leave it half-written
+                raise
+            partial.rename(path)
+            _write_manifest(path, layout)
+            (path/PARTIAL_MARK).unlink()
+    except OSError as e:
+        if e.errno not in _READ_ONLY: raise
+        if _finished(path, layout): return path  # only leftovers we could not clear, which harm no one
+        raise PermissionError(f"cannot write MNIST into {root}: it is read-only ({e.strerror}); "
+                              "pass another folder as `dest` or set DIGITCLF_DATA") from e
     return path
 
 def get_mnist(url:str=URLs.MNIST_SAMPLE, # `URLs.MNIST_SAMPLE` (3s and 7s) or `URLs.MNIST` (all ten digits)
