@@ -1,4 +1,4 @@
-"""`digitclf evaluate` and `digitclf predict`: every model of the book from the shell, and any picture of a digit turned into an MNIST one
+"""`digitclf evaluate` and `digitclf predict`: every model of the book from the shell, answering at once, and hard to break
 
 Docs: https://digitclf.github.io/digitclf/cli.html.md"""
 
@@ -6,238 +6,91 @@ Docs: https://digitclf.github.io/digitclf/cli.html.md"""
 
 # %% ../nbs/09_cli.ipynb #c095b2bb
 from __future__ import annotations
-import argparse, json, math, os, sys, time
+import argparse, os, sys, warnings
 from contextlib import redirect_stdout
-from pathlib import Path
-
-import numpy as np
-import torch
-from filelock import FileLock
-from PIL import Image, ImageOps, UnidentifiedImageError
 from . import __version__
-from .data import LAYOUTS, URLs, cache_dir, load_mnist  # before fastai: it silences a torch.jit warning fastai's import gives
-from .full_mnist import MODEL_NAMES, build_model, predict, train_model
-from fastai.torch_core import default_device
-from fastcore.imports import in_ipython
-from fastprogress.fastprogress import progress_bar
 
 # %% auto #0
-__all__ = ['DATASETS', 'PREDICT_MODEL', 'grey_pixels', 'border', 'background', 'ink_on_black', 'fit_20', 'center_28', 'to_mnist',
-           'InputError', 'read_digit', 'check_names', 'model_file', 'load_or_train', 'evaluate', 'results_table',
-           'main']
-
-# %% ../nbs/09_cli.ipynb #f29a58bd
-def grey_pixels(img:Image.Image, # any image PIL opened: RGB, RGBA, grayscale, palette, 16-bit...
-               ) -> np.ndarray: # float32 (H,W) in [0,1]: 0 black, 1 white
-    "The brightness of each pixel of `img`, turned upright, with transparent parts as white paper"
-    img = ImageOps.exif_transpose(img)
-    if img.mode.startswith('I') or img.mode == 'F':  # 16/32-bit integers or floats: convert('L') would clip them
-        a = np.asarray(img, dtype=np.float32)
-        full_scale = 65535 if img.mode.startswith('I;16') or a.max() > 255 else 255 if a.max() > 1 else 1
-        return np.clip(a/full_scale, 0, 1)
-    if img.mode in ('RGBA', 'LA', 'PA') or 'transparency' in img.info:
-        img = Image.alpha_composite(Image.new('RGBA', img.size, 'white'), img.convert('RGBA'))
-    return np.asarray(img.convert('L'), dtype=np.float32)/255
-
-# %% ../nbs/09_cli.ipynb #8af75c41
-def border(a:np.ndarray, # an image (H,W)
-          ) -> np.ndarray: # the pixels along its four edges, each once
-    "The pixels along the four edges of `a`"
-    return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
-
-def _mad(v):
-    "Median absolute deviation of `v`, scaled to estimate a standard deviation"
-    return 1.4826*np.median(np.abs(v - np.median(v)))
-
-def background(a:np.ndarray, # an image (H,W) whose border is mostly background
-              ) -> np.ndarray: # float (H,W): the background's brightness at each pixel
-    "The brightness `a` would have without its ink: a degree-2 surface fitted to the border, leaving out ink that touches it"
-    ys, xs = np.indices(a.shape)/max(a.shape)
-    terms = np.stack([np.ones_like(xs), xs, ys, xs*ys, xs**2, ys**2])
-    edge = border(a)
-    keep = edge <= np.median(edge) + 3*_mad(edge)
-    coef = np.linalg.lstsq(np.stack([border(t) for t in terms], 1)[keep], edge[keep], rcond=None)[0]
-    return np.tensordot(coef, terms, 1)
-
-def ink_on_black(a:np.ndarray, # brightness (H,W) in [0,1], from `grey_pixels`
-                 min_contrast:float=0.1, # less difference than this between ink and background: no ink
-                ) -> np.ndarray: # float (H,W) in [0,1]: 0 the background, 1 the strongest ink
-    "MNIST's convention for any picture: light ink on a black background, whichever way round it was, under any light"
-    lo, hi = float(a.min()), float(a.max())
-    if hi - lo < min_contrast: raise ValueError("no ink: the image is blank (all its pixels have about the same brightness)")
-    a = (a - lo)/(hi - lo)
-    if np.median(border(a)) > 0.5: a = 1 - a  # a light border: dark ink on paper
-    a = a - background(a)
-    edge = border(a)
-    black, top = np.median(edge) + 3*_mad(edge), a.max()
-    if top - black < min_contrast: raise ValueError("no ink: nothing stands out from the background")
-    return np.clip((a - black)/(top - black), 0, 1)
-
-# %% ../nbs/09_cli.ipynb #0975a637
-def fit_20(a:np.ndarray, # light ink on black (H,W), from `ink_on_black`
-           ink:float=0.2, # pixels above this count as ink when finding the bounding box
-           margin:int=2, # output pixels of the box's surroundings kept on each side (faint edges)
-          ) -> np.ndarray: # the digit, the longer side of its bounding box 20 pixels, plus `margin` all round
-    "Crop `a` to its ink and scale it to fit a 20x20 box, keeping the aspect ratio, as MNIST's digits were"
-    rows, cols = np.flatnonzero((a > ink).any(1)), np.flatnonzero((a > ink).any(0))
-    h, w = rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0]
-    scale = 20/max(h, w)
-    pad = math.ceil(margin/scale)  # zeros around `a`, so that the box plus its margin lies inside
-    a = np.pad(a, pad)
-    m = margin/scale
-    box = (cols[0] + pad - m, rows[0] + pad - m, cols[-1] + 1 + pad + m, rows[-1] + 1 + pad + m)
-    size = (round(w*scale) + 2*margin, round(h*scale) + 2*margin)
-    return np.clip(np.asarray(Image.fromarray(a).resize(size, Image.Resampling.LANCZOS, box=box)), 0, 1)
-
-# %% ../nbs/09_cli.ipynb #1b3ee204
-def center_28(d:np.ndarray, # a digit (h,w), from `fit_20`
-             ) -> np.ndarray: # float32 (28,28)
-    "Place `d` in a 28x28 frame with its center of mass at the pixel nearest (14, 14), as MNIST's digits were"
-    ys, xs = np.indices(d.shape)
-    top, left = (math.floor(14.5 - (d*i).sum()/d.sum()) for i in (ys, xs))
-    out = np.zeros((28, 28), np.float32)
-    r0, c0, r1, c1 = max(top, 0), max(left, 0), min(top + d.shape[0], 28), min(left + d.shape[1], 28)
-    out[r0:r1, c0:c1] = d[r0 - top:r1 - top, c0 - left:c1 - left]
-    return out
-
-# %% ../nbs/09_cli.ipynb #6efe0917
-def to_mnist(img:Image.Image, # any image PIL opened: any size or mode, dark ink on light or light on dark
-            ) -> torch.Tensor: # float (28,28) in [0,1], light ink on black, like `load_mnist`'s images
-    "`img` as MNIST would have it: grey, light on black, cropped to the ink and fitted in 20x20, centered by mass in 28x28"
-    return torch.from_numpy(center_28(fit_20(ink_on_black(grey_pixels(img)))))
-
-# %% ../nbs/09_cli.ipynb #217dee9b
-class InputError(ValueError):
-    "Bad usage or input: the `digitclf` command prints the message, one line, and exits with status 2"
-
-def read_digit(path, # an image file, in any format PIL reads
-              ) -> torch.Tensor: # float (28,28) in [0,1], from `to_mnist`
-    "The digit in the image file at `path`, as MNIST would have it; `InputError` naming the file if it holds none"
-    path = Path(path)
-    if not path.exists(): raise InputError(f"{path}: no such file")
-    if path.is_dir(): raise InputError(f"{path}: is a directory, not an image file")
-    if path.stat().st_size == 0: raise InputError(f"{path}: is empty")
-    try:
-        with Image.open(path) as img:
-            img.load()
-            return to_mnist(img)
-    except UnidentifiedImageError: raise InputError(f"{path}: is not an image (PIL does not recognise its format)") from None
-    except (OSError, SyntaxError, Image.DecompressionBombError) as e: raise InputError(f"{path}: cannot be read as an image: {e}") from None
-    except ValueError as e: raise InputError(f"{path}: {e}") from None
+__all__ = ['MODELS', 'DATA_SETS', 'PREDICT_MODEL', 'PREDICT_BATCH', 'escape', 'main']
 
 # %% ../nbs/09_cli.ipynb #14ff7659
-DATASETS = {'sample': LAYOUTS[URLs.MNIST_SAMPLE]['digits'], 'full': LAYOUTS[URLs.MNIST]['digits']}  # the digits of each `--data` choice
+MODELS = ('pixel', 'knn', 'linear', 'mlp', 'cnn')  # `full_mnist.MODEL_NAMES`, known without importing torch (a test checks)
+DATA_SETS = ('sample', 'full')  # the keys of `full_mnist.DATASETS`, likewise
 PREDICT_MODEL = 'cnn'  # the model `digitclf predict` uses unless told
+PREDICT_BATCH = 64  # images `digitclf predict` reads, converts and predicts at a time
 
-def check_names(models, # model names, each to be one of `MODEL_NAMES`
-                data:str, # to be a key of `DATASETS`
-               ):
-    "Raise `InputError` naming the first unknown model or data set, and the known ones"
-    for name in models:
-        if name not in MODEL_NAMES: raise InputError(f"unknown model {name!r} (choose from {', '.join(MODEL_NAMES)})")
-    if data not in DATASETS: raise InputError(f"unknown data set {data!r} (choose from {', '.join(DATASETS)})")
+# %% ../nbs/09_cli.ipynb #8f3a0004
+_CONTROLS = {i: f'\\x{i:02x}' for i in [*range(32), 127]} | {ord('\t'): '\\t', ord('\n'): '\\n', ord('\r'): '\\r'}
+_ESCAPES = _CONTROLS | {ord('\\'): '\\\\'}
 
-def model_file(name:str, # one of `MODEL_NAMES`
-               data:str='sample', # a key of `DATASETS`
-              ) -> Path: # where its trained weights are cached
-    "The cache file of the model `name` trained on `data`"
-    return cache_dir()/'models'/f'{data}-{name}.pt'
-
-# %% ../nbs/09_cli.ipynb #35895514
-def _say(msg):
-    "Tell the user what is happening, on stderr, on a line of its own (in a terminal, over the progress bar)"
-    print('\r\x1b[K' if sys.stderr.isatty() else '', f"digitclf: {msg}", sep='', file=sys.stderr)
-
-def _train(name, data, device):
-    "`name` trained on the training images of `data`, on `device`"
-    x, y = load_mnist('train', DATASETS[data], device=device)
-    return train_model(name, x, y, show_progress=sys.stderr.isatty())  # fastai's bar and table, in a terminal
-
-def load_or_train(name:str, # one of `MODEL_NAMES`
-                  data:str='sample', # a key of `DATASETS`
-                  device=None, # where the model computes (default: `default_device()`)
-                 ) -> tuple: # (model in eval mode, seconds it took, 'cache' or 'trained')
-    "The model `name` trained on `data`: loaded from the cache when a good copy is there, else trained and cached"
-    check_names([name], data)
-    device, start = device or default_device(), time.perf_counter()
-    if name == 'knn': return _train(name, data, device), time.perf_counter() - start, 'trained'
-    path = model_file(name, data)
-    if path.parent.exists() and not path.parent.is_dir():
-        raise InputError(f"{path.parent}: is a file, where digitclf keeps its trained models; move it, or set DIGITCLF_DATA to another folder")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(path.parent/f'.{path.name}.lock'):
-        if path.exists():
-            try:
-                model = build_model(name, torch.tensor(DATASETS[data]))
-                model.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
-                return model.to(device).eval(), time.perf_counter() - start, 'cache'
-            except Exception as e:  # whatever keeps the file from loading, the cure is the same: train again
-                _say(f"the cached model {path} cannot be loaded ({type(e).__name__}); training {name} again")
-        _say(f"training {name} on the {data} data set (once: it is then cached in {path.parent})")
-        model = _train(name, data, device)
-        partial = path.with_name(f'.{path.name}.{os.getpid()}.partial')
-        torch.save(model.state_dict(), partial)
-        os.replace(partial, path)
-    return model, time.perf_counter() - start, 'trained'
-
-# %% ../nbs/09_cli.ipynb #d1cdf16b
-def evaluate(names=MODEL_NAMES, # models to evaluate, among `MODEL_NAMES`
-             data:str='sample', # a key of `DATASETS`
-             device=None, # where to compute (default: `default_device()`)
-            ) -> dict: # the data set, split, number of images, device, and one row (a dict) per model
-    "Train (or load from the cache) each model of `names` and measure it on the validation images of `data`"
-    check_names(names, data)
-    device = device or default_device()
-    x, y = load_mnist('valid', DATASETS[data], device=device)
-    y = y.cpu()
-    rows = []
-    for name in (progress_bar(names, leave=False) if sys.stderr.isatty() else names):
-        model, train_s, how = load_or_train(name, data, device)
-        start = time.perf_counter()
-        digits = predict(model, x)[0].cpu()
-        eval_s = time.perf_counter() - start
-        row = dict(model=name, accuracy=(digits == y).float().mean().item())
-        if data == 'sample': row.update({f'accuracy_{d}s': (digits[y == d] == d).float().mean().item() for d in DATASETS[data]})
-        rows.append(row | {'train_s': round(train_s, 3), 'eval_s': round(eval_s, 3), 'from': how})
-    return dict(data=data, split='valid', images=len(y), device=str(device), models=rows)
-
-def results_table(results:dict, # from `evaluate`
-                 ) -> str: # a title line, then the table
-    "The results of `evaluate` as a text table, one model a line"
-    cols = list(results['models'][0])
-    show = lambda k, v: f'{v:.4f}' if k.startswith('accuracy') else f'{v:.2f}' if k.endswith('_s') else str(v)
-    lines = [cols] + [[show(k, row[k]) for k in cols] for row in results['models']]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(cols))]
-    digits = ' '.join(map(str, DATASETS[results['data']]))
-    title = f"{results['data']} data set (digits {digits}), {results['split']} split: {results['images']} images, on {results['device']}"
-    return '\n'.join([title] + ['  '.join(c.ljust(w) if i in (0, len(cols) - 1) else c.rjust(w)
-                                          for i, (c, w) in enumerate(zip(line, widths))).rstrip() for line in lines])
+def escape(name:str, # a file name as the command was given it
+          ) -> str: # the name on one line, without tabs: backslash escapes for `\\`, tab, newline and other control characters
+    "A file name as `digitclf predict` prints it: `\\\\`, `\\t`, `\\n`, `\\r`, and `\\xHH` for other control characters and for bytes that are not UTF-8"
+    name = name.translate(_ESCAPES)
+    try: raw = name.encode('utf-8', 'surrogateescape')  # bytes of the name that were not UTF-8 come back as they were
+    except UnicodeEncodeError: raw = name.encode('utf-8', 'backslashreplace')
+    return raw.decode('utf-8', 'backslashreplace')
 
 # %% ../nbs/09_cli.ipynb #1f56dd3f
+class _UsageError(Exception):
+    "Bad usage: `main` prints the message, one line, and returns 2"
+
 class _Parser(argparse.ArgumentParser):
-    "An `ArgumentParser` whose usage errors raise `InputError` (one line) instead of printing the usage and exiting"
-    def error(self, message): raise InputError(f"{message} (see '{self.prog} --help')")
+    "An `ArgumentParser` whose usage errors raise `_UsageError` (one line) instead of printing the usage and exiting"
+    def error(self, message): raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+def _say(msg):
+    "Tell the user what is happening: one line on stderr"
+    print(f"digitclf: {msg}", file=sys.stderr, flush=True)
+
+def _error(e):
+    "Report the problem `e` (an exception or a message): one line on stderr"
+    print(f"digitclf: error: {str(e).translate(_CONTROLS)}", file=sys.stderr, flush=True)  # one line, whatever a file name holds
+
+def _uncached(f, *args, **kwargs):
+    "`(f(*args, **kwargs), messages)`: the messages of the `CacheWarning`s `f` gave, which are not shown; other warnings are"
+    from digitclf.full_mnist import CacheWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', CacheWarning)
+        res = f(*args, **kwargs)
+    for w in caught:
+        if not issubclass(w.category, CacheWarning): warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return res, [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
+
+def _one_of(names:tuple):
+    "An argparse `type` that accepts only `names` (argparse's own `choices` cannot check `evaluate`'s list of models when it is empty)"
+    def check(name):
+        if name not in names: raise argparse.ArgumentTypeError(f"invalid choice: {name!r} (choose from {', '.join(names)})")
+        return name
+    return check
 
 def _evaluate(args, out):
     "`digitclf evaluate`: the results table, or JSON, on `out`"
-    names = list(dict.fromkeys(args.models)) or list(MODEL_NAMES)
-    check_names(names, args.data)
-    results = evaluate(names, args.data)
-    print(json.dumps(results, indent=1) if args.json else results_table(results), file=out)
-    return 0
+    import json
+    from digitclf.full_mnist import evaluate, results_table
+    results, problems = _uncached(evaluate, args.models or MODELS, args.data, say=_say)
+    print(json.dumps(results, indent=1) if args.json else results_table(results), file=out, flush=True)
+    for p in problems: _error(p)
+    return 2 if problems else 0
 
 def _predict(args, out):
-    "`digitclf predict`: one line per image on `out` (file, digit, score); errors on stderr"
-    check_names([args.model], args.data)
-    status, digits = 0, []
-    for fn in args.images:
-        try: digits.append((fn, read_digit(fn)))
-        except InputError as e: print(f"digitclf: error: {e}", file=sys.stderr); status = 2
-    if digits:
-        model = load_or_train(args.model, args.data)[0]
-        preds, scores = predict(model, torch.stack([d for _, d in digits]).to(model.classes.device))
-        for (fn, _), p, s in zip(digits, preds.tolist(), scores.tolist()): print(f"{fn}\t{p}\t{s:.4f}", file=out)
-    return status
+    "`digitclf predict`: one line per image on `out` (file, digit, score), a batch at a time; errors on stderr"
+    import torch
+    from digitclf.full_mnist import get_model, predict
+    from digitclf.photos import ImageFileError, read_digit
+    status, model, problems = 0, None, []
+    for start in range(0, len(args.images), PREDICT_BATCH):
+        names, digits = [], []
+        for name in args.images[start:start + PREDICT_BATCH]:
+            try: digits.append(read_digit(name)); names.append(name)
+            except ImageFileError as e: _error(e); status = 2
+        if not digits: continue
+        if model is None: (model, *_), problems = _uncached(get_model, args.model, args.data, say=_say)
+        preds, scores = predict(model, torch.stack(digits))
+        out.write(''.join(f"{escape(n)}\t{p}\t{s:.4f}\n" for n, p, s in zip(names, preds.tolist(), scores.tolist())))
+        out.flush()
+    for p in problems: _error(p)
+    return 2 if problems else status
 
 def _parser():
     "The parser of the `digitclf` command"
@@ -248,34 +101,45 @@ def _parser():
     sub = p.add_subparsers(title='commands', dest='command', required=True, metavar='COMMAND')
     e = sub.add_parser('evaluate', help="train (or load) models and measure them on the validation images",
                        description="Train each model (or load it from the cache) and measure it on the validation images.")
-    e.add_argument('models', nargs='*', metavar='MODEL', help=f"{', '.join(MODEL_NAMES)} (default: all)")
-    e.add_argument('--data', default='sample', metavar='sample|full', help=data_help)
+    e.add_argument('models', nargs='*', type=_one_of(MODELS), metavar='MODEL', help=f"{', '.join(MODELS)} (default: all)")
+    e.add_argument('--data', default='sample', type=_one_of(DATA_SETS), metavar='sample|full', help=data_help)
     e.add_argument('--json', action='store_true', help="print the results as one JSON object instead of a table")
     e.set_defaults(run=_evaluate)
     pr = sub.add_parser('predict', help="say which digit each image shows",
                         description="Say which digit each image shows: one line per image, with the file, the digit, "
-                                    "and the model's score for it (0 to 1).")
-    pr.add_argument('images', nargs='+', type=Path, metavar='IMAGE',
+                                    "and the model's score for it (0 to 1), separated by tabs.",
+                        epilog="In a file name, a backslash, tab, newline or other control character, and any byte "
+                               "that is not UTF-8, is printed as a backslash escape: \\\\, \\t, \\n, \\r, \\xHH.")
+    pr.add_argument('images', nargs='+', metavar='IMAGE',
                     help="image files PIL reads, any size and colours: dark ink on light paper or light on dark")
-    pr.add_argument('--model', default=PREDICT_MODEL, help=f"{', '.join(MODEL_NAMES)} (default: %(default)s)")
-    pr.add_argument('--data', default='full', metavar='sample|full', help=data_help)
+    pr.add_argument('--model', default=PREDICT_MODEL, type=_one_of(MODELS), metavar='MODEL', help=f"{', '.join(MODELS)} (default: %(default)s)")
+    pr.add_argument('--data', default='full', type=_one_of(DATA_SETS), metavar='sample|full', help=data_help)
     pr.set_defaults(run=_predict)
     return p
 
+def _reader_gone() -> int:
+    "stdout's reader has stopped reading: point stdout at /dev/null, so that Python's last flush is silent; the status of `cat` then"
+    try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError): pass  # a stdout with no file descriptor (a test's StringIO): nothing to silence
+    return 128 + 13  # 141: what the shell reports for a process ended by SIGPIPE, as `cat` and `grep` are
+
 def main(argv:list|None=None, # the command's arguments (default: `sys.argv[1:]`)
-        ) -> int: # exit status: 0 done, 2 bad usage or input, 130 interrupted
+        ) -> int: # exit status: 0 done, 2 bad usage or input, 130 interrupted, 141 stdout closed
     "The `digitclf` command: `digitclf evaluate ...` or `digitclf predict ...`; `digitclf --help` says more"
     try:
         args = _parser().parse_args(argv)
         out = sys.stdout
-        with redirect_stdout(sys.stderr): return args.run(args, out)  # anything printed along the way goes to stderr
+        with redirect_stdout(sys.stderr): status = args.run(args, out)  # anything printed along the way goes to stderr
+        out.flush()
+        return status
     except SystemExit as e: return e.code  # --help, --version
-    except (InputError, OSError) as e:
-        print(f"digitclf: error: {e}", file=sys.stderr)
+    except BrokenPipeError: return _reader_gone()
+    except (_UsageError, ValueError, OSError) as e:
+        _error(e)
         return 2
     except KeyboardInterrupt:
         print("digitclf: interrupted", file=sys.stderr)
         return 130
 
 # %% ../nbs/09_cli.ipynb #1aa5d076
-if __name__ == '__main__' and not in_ipython(): sys.exit(main())  # python -m digitclf.cli
+if __name__ == '__main__' and 'IPython' not in sys.modules: sys.exit(main())  # python -m digitclf.cli

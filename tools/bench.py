@@ -1,6 +1,12 @@
 #!/usr/bin/env python
-"""Speed figures of chapter 7 (full MNIST), measured in one run on this machine:
+"""Speed figures of the book, measured in one run on this machine.
 
+The `digitclf` command (chapter 9), each command run in a new process, in turns, 5 times, median and fastest:
+- `digitclf --help`, `digitclf --version`, and `digitclf predict one.png --model cnn` with the model in the
+  cache (a photo-like digit of chapter 8), next to `python -c "import torch"`, with the ratio and the
+  difference between predict and the torch import.
+
+Chapter 7 (full MNIST):
 - exact kNN (k=3): `digitclf.full_mnist.NearestNeighbours` against scikit-learn's
   `KNeighborsClassifier(algorithm='brute')` on the same data, with identical predictions, and the ratio;
 - the CNN's training time to 99% test accuracy (chapter 7's recipe, `TRAINING['cnn']`);
@@ -10,10 +16,14 @@ Run from the repository's root after `pip install -e ".[dev]"` (scikit-learn com
 
     python tools/bench.py            # on fastai's default device (a GPU if there is one)
     python tools/bench.py --device cpu
+    python tools/bench.py --only cli # the command's figures only
 
-It prints figures; it asserts nothing about time. It fails (exit 1) if the two kNNs disagree.
+The command's figures use the cache of trained models ($DIGITCLF_DATA, or ~/.cache/digitclf), training the
+full-MNIST CNN there first if it is not cached yet. It prints figures; it asserts nothing about time. It fails
+(exit 1) if the two kNNs disagree.
 """
-import argparse, os, platform, resource, sys, time
+import argparse, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
 import torch
 from digitclf.data import load_mnist
 from digitclf.full_mnist import NearestNeighbours, TRAINING, accuracy, predict, train_model
@@ -36,13 +46,49 @@ def peak_mib(device):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**10  # KiB on Linux
 
 
+def wall(cmd) -> float:
+    "Seconds the command `cmd` (a list) takes, in a new process, with its output thrown away"
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def bench_cli(runs:int=5):
+    "The `digitclf` command's wall times, with a warm cache, next to `python -c 'import torch'`"
+    from PIL import Image
+    from digitclf.full_mnist import get_model
+    from digitclf.photos import photo_like
+    exe = shutil.which('digitclf')
+    digitclf = [exe] if exe else [sys.executable, '-m', 'digitclf.cli']
+    with tempfile.TemporaryDirectory() as tmp:
+        one = Path(tmp)/'one.png'
+        x, y = load_mnist('test')
+        photo_like(x[0], seed=0).save(one)
+        get_model('cnn', data='full', say=lambda msg: print(f"  ({msg})"))  # warm the cache (trains once if need be)
+        commands = {'digitclf --help': digitclf + ['--help'], 'digitclf --version': digitclf + ['--version'],
+                    'digitclf predict one.png --model cnn': digitclf + ['predict', str(one), '--model', 'cnn'],
+                    'python -c "import torch"': [sys.executable, '-c', 'import torch']}
+        for cmd in commands.values(): wall(cmd)  # warm the file system's cache too
+        times = {name: [] for name in commands}
+        for _ in range(runs):  # in turns, so that a busy moment of the machine does not fall on one command only
+            for name, cmd in commands.items(): times[name].append(wall(cmd))
+    print(f"the digitclf command ({'console script' if exe else 'python -m digitclf.cli'}), {runs} runs each, "
+          f"model in the cache: median (fastest)")
+    for name, ts in times.items(): print(f"  {name:<40} {statistics.median(ts):6.2f} s ({min(ts):.2f} s)")
+    pred, imp = (statistics.median(times[k]) for k in ('digitclf predict one.png --model cnn', 'python -c "import torch"'))
+    print(f"  predict / import torch: {pred/imp:.2f}x; predict - import torch: {pred - imp:+.2f} s")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--device', help="cpu, cuda, ... (default: fastai's default_device())")
+    p.add_argument('--only', choices=('cli', 'full_mnist'), help="measure only the command's figures, or only chapter 7's")
     args = p.parse_args()
     device = torch.device(args.device) if args.device else default_device()
     print(f"digitclf bench on {device} ({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"{torch.get_num_threads()} torch threads, torch {torch.__version__})")
+    if args.only != 'full_mnist': bench_cli()
+    if args.only == 'cli': return 0
     x_train, y_train = load_mnist('train', device=device)
     x_test, y_test = load_mnist('test', device=device)
 
