@@ -19,8 +19,8 @@ from filelock import FileLock
 from PIL import Image
 
 # %% auto #0
-__all__ = ['SPLITS', 'LAYOUTS', 'PARTIAL_MARK', 'mnist_arrays', 'load_mnist', 'mnist_layout', 'cache_dir', 'manifest_path',
-           'is_complete', 'get_mnist']
+__all__ = ['URLs', 'SPLITS', 'LAYOUTS', 'PARTIAL_MARK', 'fastai_quietly', 'mnist_arrays', 'load_mnist', 'mnist_layout',
+           'cache_dir', 'manifest_path', 'is_complete', 'get_mnist']
 
 # %% ../nbs/00_data.ipynb #b1e0a7c3
 @contextmanager
@@ -33,8 +33,22 @@ def _ignoring(message:str, category:type):
     finally:
         if ours is not None and ours in warnings.filters: warnings.filters.remove(ours)
 
-with _ignoring('`torch.jit.script` is deprecated', FutureWarning):
-    from fastai.data.external import URLs, untar_data
+def fastai_quietly():
+    "A context manager to import fastai in: without the `torch.jit.script` `FutureWarning` of its first import"
+    return _ignoring('`torch.jit.script` is deprecated', FutureWarning)
+
+def _fastai_external():
+    "fastai's `fastai.data.external` (`URLs`, `untar_data`), imported on first use"
+    with fastai_quietly(): import fastai.data.external
+    return fastai.data.external
+
+class _URLs:
+    "fastai's `URLs`: its two MNIST addresses without importing fastai; any other attribute from fastai's own"
+    MNIST_SAMPLE = 'https://s3.amazonaws.com/fast-ai-sample/mnist_sample.tgz'
+    MNIST = 'https://s3.amazonaws.com/fast-ai-imageclas/mnist_png.tgz'
+    def __getattr__(self, name): return getattr(_fastai_external().URLs, name)
+
+URLs = _URLs()
 
 # %% ../nbs/00_data.ipynb #6fe284ba
 SPLITS = {'train': 'train', 'training': 'train', 'test': 'test', 'testing': 'test', 'valid': 'test'}
@@ -242,7 +256,7 @@ def get_mnist(url:str=URLs.MNIST_SAMPLE, # `URLs.MNIST_SAMPLE` (3s and 7s) or `U
     if source not in ('auto', 'fastai', 'shipped'): raise ValueError(f"source must be 'auto', 'fastai' or 'shipped', got {source!r}")
     root = cache_dir(dest)
     if source == 'fastai' or (source == 'auto' and _online(url)):
-        try: return untar_data(url, data=dest)
+        try: return _fastai_external().untar_data(url, data=dest)
         except Exception as e:
             if source == 'fastai': raise
             print(f"get_mnist: fastai's download failed ({type(e).__name__}); using digitclf's shipped copy")

@@ -11,20 +11,13 @@ from contextlib import contextmanager
 
 import torch
 from torch import Tensor, nn
-from .data import get_mnist
-from fastai.data.block import CategoryBlock, DataBlock
-from fastai.data.external import URLs
-from fastai.data.transforms import GrandparentSplitter, get_image_files, parent_label
-from fastai.layers import ConvLayer, Flatten
-from fastai.vision.data import ImageBlock, ImageDataLoaders
-from fastai.vision.core import PILImageBW
-import fastai.callback.progress as progress_module
+from .data import URLs, fastai_quietly, get_mnist
 from fastcore.imports import in_ipython
 from fastprogress.fastprogress import ConsoleMasterBar, NBMasterBar, NBProgressBar, html_progress_bar, show_styles
 
 # %% auto #0
-__all__ = ['FinalMasterBar', 'FinalProgressBar', 'final_progress_bars', 'simple_net', 'sample_top_losses', 'digit_cnn',
-           'sample_image_dls']
+__all__ = ['FinalMasterBar', 'FinalProgressBar', 'final_progress_bars', 'simple_net', 'sample_top_losses', 'conv_layer',
+           'digit_cnn', 'sample_image_dls']
 
 # %% ../nbs/06_neural_net.ipynb #b4d45206
 class _Latest:
@@ -62,6 +55,7 @@ class FinalProgressBar(NBProgressBar):
 def final_progress_bars(force:bool=False, # use them even where fastai shows HTML bars (in Jupyter)
                        ):
     "In the `with` block, where fastai falls back to text bars in IPython (as under `nbdev-test`), display its table once, as Jupyter leaves it"
+    with fastai_quietly(): import fastai.callback.progress as progress_module
     saved = progress_module.master_bar, progress_module.progress_bar
     replace = force or (saved[0] is ConsoleMasterBar and in_ipython())
     if replace: progress_module.master_bar, progress_module.progress_bar = FinalMasterBar, FinalProgressBar
@@ -88,18 +82,32 @@ def sample_top_losses(learn, # a `Learner` of a 3-vs-7 model with one output, on
     return inps[idx].view(-1, 28, 28), targs[idx].view(-1), preds[idx].view(-1).sigmoid(), losses
 
 # %% ../nbs/06_neural_net.ipynb #e3819546
+def conv_layer(ni:int, # input channels
+               nf:int, # output channels
+               ks:int=3, # kernel size
+               stride:int=1, # 2 halves the image
+               act:bool=True, # end with a ReLU
+              ) -> nn.Sequential: # convolution (no bias), BatchNorm, ReLU: the weights of `ConvLayer(ni, nf, ks, stride)`
+    "fastai's `ConvLayer(ni, nf, ks, stride)` (`act_cls=None` without `act`) in plain PyTorch, initialised as fastai does"
+    conv = nn.Conv2d(ni, nf, kernel_size=ks, stride=stride, padding=(ks-1)//2, bias=False)
+    if act: nn.init.kaiming_uniform_(conv.weight)  # fastai's init for a ReLU; without one, PyTorch's default stays
+    bn = nn.BatchNorm2d(nf)
+    bn.bias.data.fill_(1e-3)  # fastai's BatchNorm: weight 1, bias 1e-3
+    return nn.Sequential(conv, bn, nn.ReLU()) if act else nn.Sequential(conv, bn)
+
 def digit_cnn(n_out:int=2, # classes: 2 for 3 vs 7, 10 for all digits
               n_in:int=1, # channels of the input images: 1 for MNIST's grey
               width:int=8, # channels of the first layer; each next layer doubles them
              ) -> nn.Sequential:
-    "A small CNN for 28x28 digits (the book's `simple_cnn`): four stride-2 `ConvLayer`s with BatchNorm, then one to `n_out` scores"
+    "A small CNN for 28x28 digits (the book's `simple_cnn`): four stride-2 `conv_layer`s (fastai's `ConvLayer`), then one to `n_out` scores"
     chans = [n_in, width, 2*width, 4*width, 8*width]
-    layers = [ConvLayer(ni, nf, ks=5 if i == 0 else 3, stride=2) for i, (ni, nf) in enumerate(zip(chans, chans[1:]))]
-    return nn.Sequential(*layers, ConvLayer(chans[-1], n_out, stride=2, act_cls=None), Flatten())
+    layers = [conv_layer(ni, nf, ks=5 if i == 0 else 3, stride=2) for i, (ni, nf) in enumerate(zip(chans, chans[1:]))]
+    return nn.Sequential(*layers, conv_layer(chans[-1], n_out, stride=2, act=False), nn.Flatten())
 
 # %% ../nbs/06_neural_net.ipynb #d8934f93
 def _sorted_image_files(path):
     "The PNG files under `path`'s `train` and `valid` folders, sorted by name"
+    from fastai.data.transforms import get_image_files
     return get_image_files(path, folders=['train', 'valid']).sorted()
 
 def sample_image_dls(path=None, # folder with `train/3`, `train/7`, `valid/3`, `valid/7` (default: `get_mnist(URLs.MNIST_SAMPLE)`)
@@ -108,6 +116,11 @@ def sample_image_dls(path=None, # folder with `train/3`, `train/7`, `valid/3`, `
                      num_workers:int=0, # processes reading images (0: in this one)
                     ) -> ImageDataLoaders: # batches of (n,1,28,28) grey images and the class index (vocab `['3', '7']`)
     "`DataLoaders` of the book's 3s and 7s as grey images from their PNG files, training shuffled"
+    with fastai_quietly():
+        from fastai.data.block import CategoryBlock, DataBlock
+        from fastai.data.transforms import GrandparentSplitter, parent_label
+        from fastai.vision.core import PILImageBW
+        from fastai.vision.data import ImageBlock, ImageDataLoaders
     path = get_mnist(URLs.MNIST_SAMPLE) if path is None else path
     if not (path/'train').is_dir() or not (path/'valid').is_dir():
         raise FileNotFoundError(f"{path} has no train/ and valid/ folders: pass the folder get_mnist(URLs.MNIST_SAMPLE) returns")

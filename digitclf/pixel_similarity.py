@@ -10,7 +10,6 @@ import torch
 from torch import Tensor
 from PIL import Image
 from .data import URLs, get_mnist
-from fastai.torch_core import tensor
 
 # %% auto #0
 __all__ = ['stack_images', 'mnist_distance', 'is_3', 'ink_fraction', 'best_threshold']
@@ -19,6 +18,7 @@ __all__ = ['stack_images', 'mnist_distance', 'is_3', 'ink_fraction', 'best_thres
 def stack_images(files # image files of the same size, e.g. `(path/'train'/'3').ls().sorted()`
                 ) -> Tensor: # float tensor (len(files), rows, cols), pixel values scaled to [0, 1]
     "Open each file in `files` as a grayscale tensor and stack them, the book's way: `torch.stack(...).float()/255`"
+    from fastai.torch_core import tensor  # imported here: importing this module imports no fastai
     files = list(files)
     if not files: raise ValueError("stack_images needs at least one file; got an empty list (is the folder empty?)")
     return torch.stack([tensor(Image.open(o)) for o in files]).float()/255

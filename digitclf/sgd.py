@@ -10,10 +10,11 @@ from time import perf_counter
 
 import torch
 from torch import Tensor, nn
-from .data import load_mnist
-from fastai.data.core import DataLoaders
-from fastai.data.load import DataLoader
-from fastai.torch_core import default_device
+from .data import fastai_quietly, load_mnist
+with fastai_quietly():  # fastai's first import, without torch's deprecation warning about torch.jit
+    from fastai.data.core import DataLoaders
+    from fastai.data.load import DataLoader
+    from fastai.torch_core import default_device
 
 # %% auto #0
 __all__ = ['sample_xy', 'init_params', 'linear1', 'mnist_loss', 'batch_accuracy', 'sample_dls', 'calc_grad', 'BasicOptim',
