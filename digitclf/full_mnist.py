@@ -6,25 +6,24 @@ Docs: https://digitclf.github.io/digitclf/full_mnist.html.md"""
 
 # %% ../nbs/07_full_mnist.ipynb #ab2a3858
 from __future__ import annotations
-import time, warnings
+import errno, os, secrets, sys, time, warnings
+from contextlib import ExitStack, suppress
+from pathlib import Path
 import torch
 import torch.nn.functional as F
+from filelock import FileLock
 from torch import Tensor, nn
-from .data import load_mnist
+from .data import LAYOUTS, URLs, cache_dir, fastai_quietly, load_mnist
 from .pixel_similarity import mnist_distance
 from .losses import rmse_distance
 from .neural_net import digit_cnn, simple_net
-from fastai.callback.schedule import fit_one_cycle
-from fastai.data.core import DataLoaders
-from fastai.data.load import DataLoader
-from fastai.learner import Learner
-from fastai.metrics import accuracy as batch_accuracy
-from fastai.torch_core import set_seed
+# fastai is imported by the functions that train: predicting with a trained model needs none of it
 
 # %% auto #0
-__all__ = ['DISTANCES', 'NETS', 'MODEL_NAMES', 'TRAINING', 'check_images', 'DigitClassifier', 'predict_probs', 'predict',
-           'accuracy', 'NearestMean', 'NearestNeighbours', 'NetClassifier', 'softmax_regression', 'mlp', 'tensor_dls',
-           'build_model', 'train_model', 'confusion_matrix', 'most_confused', 'plot_confusion']
+__all__ = ['DISTANCES', 'NETS', 'MODEL_NAMES', 'TRAINING', 'DATASETS', 'check_images', 'DigitClassifier', 'predict_probs',
+           'predict', 'accuracy', 'NearestMean', 'NearestNeighbours', 'NetClassifier', 'softmax_regression', 'mlp',
+           'tensor_dls', 'build_model', 'train_model', 'confusion_matrix', 'most_confused', 'plot_confusion',
+           'CacheWarning', 'model_file', 'get_model', 'evaluate', 'results_table']
 
 # %% ../nbs/07_full_mnist.ipynb #eb1c4435
 def _describe(x):
@@ -33,12 +32,15 @@ def _describe(x):
 
 def check_images(x, # what should be a batch of images
                  what:str='images', # its name in the error message
-                ) -> Tensor: # `x`, unchanged
-    "Raise a clear `TypeError`/`ValueError` unless `x` is a float tensor of 28x28 images, (N,28,28), as `load_mnist` gives"
+                ) -> Tensor: # `x` as float32 (the same tensor if it already is)
+    "`x` as float32 images (N,28,28); a clear `TypeError`/`ValueError` unless it is a float tensor of that shape with finite pixels"
     if not isinstance(x, Tensor) or not x.is_floating_point():
         raise TypeError(f"{what} must be a float tensor (N,28,28) with pixels in [0,1], as load_mnist gives; got {_describe(x)}")
     if x.ndim != 3 or tuple(x.shape[1:]) != (28, 28):
         raise ValueError(f"{what} must have shape (N,28,28); got {tuple(x.shape)} (one image? use x[None])")
+    x = x.float()  # float64 (NumPy's default) or float16: every model computes in float32
+    bad = int((~x.isfinite()).sum())
+    if bad: raise ValueError(f"{what} must hold numbers, pixels in [0,1]; got NaN or infinite pixels ({bad} of {x.numel()})")
     return x
 
 class DigitClassifier(nn.Module):
@@ -65,9 +67,9 @@ def predict_probs(model:DigitClassifier, # a trained model
                   bs:int=1000, # images per batch: bounds the memory used
                  ) -> Tensor: # (N,len(classes)) on the model's device: each row sums to 1
     "The probability `model` gives each of its classes, for each image of `x`"
-    check_images(x, 'x')
+    x, dev = check_images(x, 'x'), model.classes.device
     model.eval()
-    dev = model.classes.device
+    if not len(x): return torch.zeros(0, len(model.classes), device=dev)  # no images: no rows (some layers cannot take none)
     with torch.no_grad(): return torch.cat([model(b.to(dev)).softmax(1) for b in x.split(bs)])
 
 def predict(model:DigitClassifier, # a trained model
@@ -84,6 +86,7 @@ def accuracy(model:DigitClassifier, # a trained model
             ) -> float: # fraction of the images whose digit `model` predicts right
     "The accuracy of `model` on the images `x` with labels `y`"
     if len(x) != len(y): raise ValueError(f"x and y must have the same length; got {len(x)} images and {len(y)} labels")
+    if not len(x): raise ValueError("accuracy needs at least one image; got none")
     return (predict(model, x)[0] == y.to(model.classes.device)).float().mean().item()
 
 # %% ../nbs/07_full_mnist.ipynb #ddc27a2f
@@ -111,7 +114,7 @@ class NearestMean(DigitClassifier):
             y:Tensor, # their digits
            ) -> NearestMean: # `self`, with `means` and `temperature` set
         "The mean image of each class, and the temperature that makes the scores good probabilities"
-        check_images(x, 'x')
+        x = check_images(x, 'x')
         t = self.targets(y).to(x.device)
         missing = [d for i, d in enumerate(self.classes.tolist()) if not (t == i).any()]
         if missing: raise ValueError(f"no training images of the digits {missing}: each class needs at least one")
@@ -143,7 +146,7 @@ class NearestNeighbours(DigitClassifier):
             y:Tensor, # their digits
            ) -> NearestNeighbours: # `self`, holding the training set and its sketches
         "Keep the training images and their labels, and sketch them on their top principal components"
-        check_images(x, 'x')
+        x = check_images(x, 'x')
         if len(x) < self.k: raise ValueError(f"k={self.k} neighbours need at least {self.k} training images, got {len(x)}")
         self.to(x.device)
         self.images, self.labels = x.flatten(1), self.targets(y).to(x.device)
@@ -196,9 +199,10 @@ class NearestNeighbours(DigitClassifier):
                    k:int|None=None, # how many (default: `self.k`)
                   ) -> tuple: # `(squared distances (N,k), indices (N,k) into the training set)`, nearest first
         "The exact `k` nearest training images of each image of `x`"
-        check_images(x, 'x')
+        x = check_images(x, 'x')
         if self.images is None: raise RuntimeError("this NearestNeighbours has no training images: call fit(x, y) first")
         k = k or self.k
+        if not len(x): return self.images.new_zeros(0, k), torch.zeros(0, k, dtype=torch.long, device=self.images.device)
         found = [self._search(q, k) for q in x.to(self.images.device).flatten(1).split(self.bs)]
         self.last_full_searches = sum(f[2] for f in found)
         return torch.cat([f[0] for f in found]), torch.cat([f[1] for f in found])
@@ -239,8 +243,11 @@ def tensor_dls(x:Tensor, # training images (N,28,28)
                t:Tensor, # their targets
                valid:tuple=None, # `(images, targets)` to validate on after each epoch (default: none)
                bs:int=128, # images per training batch
-              ) -> DataLoaders: # fastai `DataLoaders`: `.train` shuffled, `.valid`
+              ): # fastai `DataLoaders`: `.train` shuffled, `.valid`
     "fastai `DataLoaders` that gather batches straight from tensors in memory"
+    with fastai_quietly():
+        from fastai.data.core import DataLoaders
+        from fastai.data.load import DataLoader
     def dl(x, t, bs, shuffle):
         return DataLoader(range(len(x)), bs=bs, shuffle=shuffle, drop_last=shuffle and len(x) > bs, device=x.device, create_item=lambda i: i,
                           create_batch=lambda b: (x[torch.tensor(b)], t[torch.tensor(b)]))
@@ -274,7 +281,12 @@ def train_model(name:str, # one of `MODEL_NAMES`
                 **kwargs, # passed to `build_model`
                ) -> DigitClassifier: # trained, in eval mode, on `x`'s device
     "Build the model `name` for the digits in `y` and train it on `x`"
-    check_images(x, 'x')
+    with fastai_quietly():
+        from fastai.callback.schedule import fit_one_cycle  # gives `Learner` its `fit_one_cycle`
+        from fastai.learner import Learner
+        from fastai.metrics import accuracy as batch_accuracy
+        from fastai.torch_core import set_seed
+    x = check_images(x, 'x')
     if len(x) != len(y): raise ValueError(f"x and y must have the same length; got {len(x)} images and {len(y)} labels")
     set_seed(seed, reproducible=True)
     model = build_model(name, y.unique().cpu(), **kwargs).to(x.device)
@@ -316,6 +328,7 @@ def plot_confusion(cm:Tensor, # a confusion matrix, from `confusion_matrix`
                    ax=None, # matplotlib axes to draw in (default: a new figure)
                   ):
     "Draw `cm` as a grid of counts, shaded by its share of its row"
+    import matplotlib.pyplot as plt  # here, not at the top: the module stays light for those who never plot
     if ax is None: ax = plt.subplots(figsize=(5, 5))[1]
     share = cm/cm.sum(1, keepdim=True).clamp_min(1)
     ax.imshow(share, cmap='Blues')
@@ -324,3 +337,149 @@ def plot_confusion(cm:Tensor, # a confusion matrix, from `confusion_matrix`
             ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=8, color='white' if share[i, j] > 0.5 else 'black')
     ax.set(xticks=range(len(cm)), yticks=range(len(cm)), xlabel='predicted', ylabel='true', title=title)
     return ax
+
+# %% ../nbs/07_full_mnist.ipynb #22bb7ad7
+DATASETS = {'sample': LAYOUTS[URLs.MNIST_SAMPLE]['digits'], 'full': LAYOUTS[URLs.MNIST]['digits']}  # the digits of each data set
+
+class CacheWarning(UserWarning):
+    "A model was trained but could not be kept in the cache (a full disk, a read-only folder...): it is used all the same"
+
+def model_file(name:str, # one of `MODEL_NAMES`
+               data:str='sample', # a key of `DATASETS`
+              ) -> Path: # where its trained weights are cached
+    "The cache file of the model `name` trained on `data`"
+    return cache_dir()/'models'/f'{data}-{name}.pt'
+
+def _check_args(names, data):
+    "Raise `ValueError` naming the first unknown model or data set, and the known ones"
+    for name in names:
+        if not isinstance(name, str) or name not in MODEL_NAMES:
+            raise ValueError(f"unknown model {name!r}: choose from {', '.join(MODEL_NAMES)}")
+    if not isinstance(data, str) or data not in DATASETS:
+        raise ValueError(f"unknown data set {data!r}: choose from {', '.join(DATASETS)}")
+
+# %% ../nbs/07_full_mnist.ipynb #423995b0
+def _why(e:Exception) -> str:
+    "Why writing to the cache failed, in a few words"
+    if not isinstance(e, OSError): return f"writing it failed ({type(e).__name__}: {(str(e).splitlines() or [''])[0]})"
+    what = {errno.ENOSPC: 'the disk is full', errno.EDQUOT: 'the disk quota is used up', errno.EROFS: 'the file system is read-only',
+            errno.EACCES: 'its folder is read-only', errno.EPERM: 'its folder is read-only',
+            errno.EEXIST: 'a file stands where its folder should be', errno.ENOTDIR: 'a file stands where its folder should be'}
+    return f"{what.get(e.errno, 'writing it failed')} ({e.strerror or e})"
+
+def _stamp(path):
+    "What identifies the file at `path` and its version (None if there is none): to notice that another process replaced it"
+    try: st = path.stat()
+    except OSError: return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+def _load(path, name, data, device, say):
+    "The model cached at `path`, or None (after saying why) if it cannot be loaded"
+    try:
+        model = build_model(name, DATASETS[data])
+        model.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
+        return model.to(device).eval()
+    except Exception as e:  # whatever keeps the file from loading, the cure is the same: train again
+        say(f"the cached {name} model cannot be loaded ({type(e).__name__}); training it again")
+
+def _save(model, path):
+    "Write the weights of `model` to `path` atomically: to a new file beside it, then renamed over it; nothing is left if it fails"
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial')
+    try:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), 'wb') as f:
+            torch.save(model.state_dict(), f)
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError): tmp.unlink(missing_ok=True)
+        raise
+
+def _train(name, data, device):
+    "`name` trained on the training images of `data`, on `device`, silently"
+    x, y = load_mnist('train', DATASETS[data], device=device)
+    return train_model(name, x, y, show_progress=False)
+
+def _get_model(name, data, device, say):
+    "`get_model`, its arguments already checked"
+    start = time.perf_counter()
+    if name == 'knn': return _train(name, data, device), time.perf_counter() - start, 'trained'
+    problem = None  # what keeps the model from being cached
+    try:
+        path = model_file(name, data)
+        seen = _stamp(path)
+        model = None if seen is None else _load(path, name, data, device, say)
+        if model is not None: return model, time.perf_counter() - start, 'cache'
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: problem = e
+    with ExitStack() as writing:
+        locked = False
+        if problem is None:
+            try: writing.enter_context(FileLock(path.parent/f'.{path.name}.lock')); locked = True
+            except OSError: pass  # a read-only folder, say: train all the same; saving will tell
+            else:
+                if _stamp(path) not in (None, seen):  # another process cached it while we waited
+                    model = _load(path, name, data, device, say)
+                    if model is not None: return model, time.perf_counter() - start, 'cache'
+        say(f"training {name} on the {data} data set" + (" (once: it is then cached)" if locked else ""))
+        model = _train(name, data, device)
+        if problem is None:
+            try: _save(model, path)
+            except (OSError, RuntimeError) as e: problem = e
+    if problem is not None: warnings.warn(f"could not cache the {name} model: {_why(problem)}", CacheWarning, stacklevel=3)
+    return model, time.perf_counter() - start, 'trained'
+
+def _silent(msg): pass
+
+def _device(device):
+    "`device` as a `torch.device`; None: fastai's `default_device()` (a GPU if there is one), without importing fastai for it"
+    if device is not None: return torch.device(device)
+    if 'fastai.torch_core' in sys.modules: return sys.modules['fastai.torch_core'].default_device()  # fastai's settings, if in use
+    if torch.cuda.is_available(): return torch.device('cuda', torch.cuda.current_device())
+    if torch.backends.mps.is_available(): return torch.device('mps', 0)
+    return torch.device('cpu')
+
+# %% ../nbs/07_full_mnist.ipynb #7cb98c0a
+def get_model(name:str, # one of `MODEL_NAMES`
+              data:str='sample', # a key of `DATASETS`: the digits it is trained on
+              device=None, # where the model computes (default: `default_device()`)
+              say=None, # called with a one-line message before anything slow (default: silent), e.g. `print`
+             ) -> tuple: # `(model in eval mode, seconds it took, 'cache' or 'trained')`
+    "The model `name` trained on `data`: from the cache if a good copy is there, else trained (and cached when it can be)"
+    _check_args([name], data)
+    return _get_model(name, data, _device(device), say or _silent)
+
+# %% ../nbs/07_full_mnist.ipynb #c1e5dd7f
+def evaluate(names=MODEL_NAMES, # the models to evaluate, among `MODEL_NAMES` (or just one name)
+             data:str='sample', # a key of `DATASETS`
+             device=None, # where to compute (default: `default_device()`)
+             say=None, # called with a one-line message before anything slow (default: silent), e.g. `print`
+            ) -> dict: # the data set, split, number of images, device, and one row (a dict) per model
+    "Get each model of `names` (from the cache, or trained) and measure it on the validation images of `data`"
+    names = [names] if isinstance(names, str) else list(dict.fromkeys(names))
+    if not names: raise ValueError(f"no models to evaluate: name some of {', '.join(MODEL_NAMES)}")
+    _check_args(names, data)
+    device = _device(device)
+    x, y = load_mnist('valid', DATASETS[data], device=device)
+    y, rows = y.cpu(), []
+    for name in names:
+        model, train_s, how = _get_model(name, data, device, say or _silent)
+        start = time.perf_counter()
+        digits = predict(model, x)[0].cpu()
+        eval_s = time.perf_counter() - start
+        row = dict(model=name, accuracy=(digits == y).float().mean().item())
+        if data == 'sample': row.update({f'accuracy_{d}s': (digits[y == d] == d).float().mean().item() for d in DATASETS[data]})
+        rows.append(row | {'train_s': round(train_s, 3), 'eval_s': round(eval_s, 3), 'from': how})
+    return dict(data=data, split='valid', images=len(y), device=str(device), models=rows)
+
+def results_table(results:dict, # from `evaluate`
+                 ) -> str: # a title line, then the table
+    "The results of `evaluate` as a text table, one model a line"
+    if not results['models']: raise ValueError("no models in these results")
+    cols = list(results['models'][0])
+    show = lambda k, v: f'{v:.4f}' if k.startswith('accuracy') else f'{v:.2f}' if k.endswith('_s') else str(v)
+    lines = [cols] + [[show(k, row[k]) for k in cols] for row in results['models']]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(cols))]
+    digits = ' '.join(map(str, DATASETS[results['data']]))
+    title = f"{results['data']} data set (digits {digits}), {results['split']} split: {results['images']} images, on {results['device']}"
+    return '\n'.join([title] + ['  '.join(c.ljust(w) if i in (0, len(cols) - 1) else c.rjust(w)
+                                          for i, (c, w) in enumerate(zip(line, widths))).rstrip() for line in lines])
