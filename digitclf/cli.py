@@ -6,17 +6,15 @@ Docs: https://digitclf.github.io/digitclf/cli.html.md"""
 
 # %% ../nbs/09_cli.ipynb #c095b2bb
 from __future__ import annotations
-import argparse, os, sys, warnings
+import argparse, os, re, sys, warnings
 from contextlib import redirect_stdout
 from . import __version__
+from .catalog import DATASETS, DEFAULT_MODEL, MODELS
 
 # %% auto #0
-__all__ = ['MODELS', 'DATA_SETS', 'PREDICT_MODEL', 'PREDICT_BATCH', 'escape', 'main']
+__all__ = ['PREDICT_BATCH', 'escape', 'main']
 
 # %% ../nbs/09_cli.ipynb #14ff7659
-MODELS = ('pixel', 'knn', 'linear', 'mlp', 'cnn')  # `full_mnist.MODEL_NAMES`, known without importing torch (a test checks)
-DATA_SETS = ('sample', 'full')  # the keys of `full_mnist.DATASETS`, likewise
-PREDICT_MODEL = 'cnn'  # the model `digitclf predict` uses unless told
 PREDICT_BATCH = 64  # images `digitclf predict` reads, converts and predicts at a time
 
 # %% ../nbs/09_cli.ipynb #8f3a0004
@@ -37,19 +35,37 @@ class _UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     "An `ArgumentParser` whose usage errors raise `_UsageError` (one line) instead of printing the usage and exiting"
-    def error(self, message): raise _UsageError(f"{message} (see '{self.prog} --help')")
+    def error(self, message):
+        m = re.fullmatch(r"argument [^:]+: (no (model|data set) .*)", message)
+        if m: raise _UsageError(m[1])  # the name and the choices say it all
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+def _dashed_file(argv:list) -> str|None:
+    "The first argument before `--` that names a file but starts with '-', which argparse would take for an option"
+    for a in argv:
+        if a == '--': return None
+        if a.startswith('-') and a != '-' and not re.fullmatch(r'--?[a-z][a-z-]*(=.*)?', a) and os.path.lexists(a): return a
 
 def _say(msg):
     "Tell the user what is happening: one line on stderr"
     print(f"digitclf: {msg}", file=sys.stderr, flush=True)
 
-def _error(e):
+def _error(e, kind:str='error'):
     "Report the problem `e` (an exception or a message): one line on stderr"
-    print(f"digitclf: error: {str(e).translate(_CONTROLS)}", file=sys.stderr, flush=True)  # one line, whatever a file name holds
+    print(f"digitclf: {kind}: {str(e).translate(_CONTROLS)}", file=sys.stderr, flush=True)  # one line, whatever a file name holds
+
+def _cache_fix(msg:str, dataset:str, name:str) -> str:
+    "The library's message that a model could not be cached, with the folder and the fix, if it does not name them"
+    from digitclf.model_cache import model_file
+    try: folder = str(model_file(name, dataset).parent)
+    except Exception: folder = os.environ.get('DIGITCLF_DATA') or '~/.cache/digitclf'  # the cache folder itself is the problem
+    if folder not in msg: msg += f" (in {folder})"
+    if 'DIGITCLF_DATA' not in msg: msg += "; set DIGITCLF_DATA to a writable folder to keep models between runs"
+    return msg
 
 def _uncached(f, *args, **kwargs):
     "`(f(*args, **kwargs), messages)`: the messages of the `CacheWarning`s `f` gave, which are not shown; other warnings are"
-    from digitclf.full_mnist import CacheWarning
+    from digitclf.model_cache import CacheWarning
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always', CacheWarning)
         res = f(*args, **kwargs)
@@ -57,63 +73,93 @@ def _uncached(f, *args, **kwargs):
         if not issubclass(w.category, CacheWarning): warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     return res, [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
 
-def _one_of(names:tuple):
+def _one_of(names, # the names it accepts, in order
+            what:str, # what a name names, for the message: 'model', 'data set'
+           ):
     "An argparse `type` that accepts only `names` (argparse's own `choices` cannot check `evaluate`'s list of models when it is empty)"
     def check(name):
-        if name not in names: raise argparse.ArgumentTypeError(f"invalid choice: {name!r} (choose from {', '.join(names)})")
+        if name not in names: raise argparse.ArgumentTypeError(f"no {what} {name!r}: choose from {', '.join(names)}")
         return name
     return check
 
 def _evaluate(args, out):
     "`digitclf evaluate`: the results table, or JSON, on `out`"
     import json
-    from digitclf.full_mnist import evaluate, results_table
-    results, problems = _uncached(evaluate, args.models or MODELS, args.data, say=_say)
+    from digitclf.model_cache import evaluate, get_model, results_table
+    say = None if args.json else _say  # --json: for programs, nothing but the JSON and errors
+    names, problems = list(dict.fromkeys(args.models or MODELS)), []
+    if args.retrain:  # train afresh into the cache; `evaluate` then finds them there
+        for name in names:
+            if name != 'knn': problems += [_cache_fix(p, args.data, name) for p in _uncached(get_model, name, args.data, say=say, retrain=True)[1]]
+    results, more = _uncached(evaluate, names, args.data, say=say)
     print(json.dumps(results, indent=1) if args.json else results_table(results), file=out, flush=True)
-    for p in problems: _error(p)
-    return 2 if problems else 0
+    for p in problems + [_cache_fix(p, args.data, re.search(r'the (\w+) model', p)[1]) for p in more]: _error(p)
+    return 2 if problems or more else 0
+
+def _read_digits(names:list) -> tuple:
+    "`(names, digits)` of the files of `names` that hold a digit; one line on stderr for each that does not, or that PIL warned about"
+    from digitclf.photos import ImageFileError, ImageFileWarning, read_digit
+    good, digits = [], []
+    for name in names:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', ImageFileWarning)
+            try:
+                if name == '-': raise ImageFileError('-', "reading an image from stdin is not supported: give a file name")
+                digits.append(read_digit(name)); good.append(name)
+            except ImageFileError as e: _error(e)
+        for w in caught:
+            if issubclass(w.category, ImageFileWarning): _error(w.message, 'warning')
+            else: warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return good, digits
 
 def _predict(args, out):
     "`digitclf predict`: one line per image on `out` (file, digit, score), a batch at a time; errors on stderr"
     import torch
-    from digitclf.full_mnist import get_model, predict
-    from digitclf.photos import ImageFileError, read_digit
-    status, model, problems = 0, None, []
+    from digitclf.model_cache import get_model
+    from digitclf.models import predict
+    model, problems, failed = None, [], 0
     for start in range(0, len(args.images), PREDICT_BATCH):
-        names, digits = [], []
-        for name in args.images[start:start + PREDICT_BATCH]:
-            try: digits.append(read_digit(name)); names.append(name)
-            except ImageFileError as e: _error(e); status = 2
+        batch = args.images[start:start + PREDICT_BATCH]
+        names, digits = _read_digits(batch)
+        failed += len(batch) - len(names)
         if not digits: continue
-        if model is None: (model, *_), problems = _uncached(get_model, args.model, args.data, say=_say)
+        if model is None:
+            (model, _, source), problems = _uncached(get_model, args.model, args.data, say=_say, retrain=args.retrain)
+            if source == 'shipped' and sys.stderr.isatty(): _say(f"{args.model} model from: shipped (the package's weights; --retrain trains your own)")
         preds, scores = predict(model, torch.stack(digits))
         out.write(''.join(f"{escape(n)}\t{p}\t{s:.4f}\n" for n, p, s in zip(names, preds.tolist(), scores.tolist())))
         out.flush()
-    for p in problems: _error(p)
-    return 2 if problems else status
+    for p in problems: _error(_cache_fix(p, args.data, args.model))
+    return 2 if problems or failed else 0
 
 def _parser():
     "The parser of the `digitclf` command"
     data_help = "sample: the 3s and 7s of MNIST_SAMPLE; full: all ten digits of MNIST (default: %(default)s)"
+    retrain_help = "train the model(s) afresh into the cache, instead of using the cached or shipped ones"
     p = _Parser(prog='digitclf', description="The digit classifiers of the digitclf book, from the shell, offline.",
                 epilog="Trained models are cached in $DIGITCLF_DATA/models (default: ~/.cache/digitclf/models).")
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     sub = p.add_subparsers(title='commands', dest='command', required=True, metavar='COMMAND')
-    e = sub.add_parser('evaluate', help="train (or load) models and measure them on the validation images",
-                       description="Train each model (or load it from the cache) and measure it on the validation images.")
-    e.add_argument('models', nargs='*', type=_one_of(MODELS), metavar='MODEL', help=f"{', '.join(MODELS)} (default: all)")
-    e.add_argument('--data', default='sample', type=_one_of(DATA_SETS), metavar='sample|full', help=data_help)
+    e = sub.add_parser('evaluate', help="get models (cached, shipped or trained) and measure them on the validation images",
+                       description="Get each model (from the cache, the package's shipped weights, or trained) and measure "
+                                   "it on the validation images.")
+    e.add_argument('models', nargs='*', type=_one_of(MODELS, 'model'), metavar='MODEL', help=f"{', '.join(MODELS)} (default: all)")
+    e.add_argument('--data', default='sample', type=_one_of(DATASETS, 'data set'), metavar='sample|full', help=data_help)
     e.add_argument('--json', action='store_true', help="print the results as one JSON object instead of a table")
+    e.add_argument('--retrain', action='store_true', help=retrain_help)
     e.set_defaults(run=_evaluate)
     pr = sub.add_parser('predict', help="say which digit each image shows",
                         description="Say which digit each image shows: one line per image, with the file, the digit, "
                                     "and the model's score for it (0 to 1), separated by tabs.",
                         epilog="In a file name, a backslash, tab, newline or other control character, and any byte "
-                               "that is not UTF-8, is printed as a backslash escape: \\\\, \\t, \\n, \\r, \\xHH.")
+                               "that is not UTF-8, is printed as a backslash escape: \\\\, \\t, \\n, \\r, \\xHH. "
+                               "A file whose name starts with '-' is written ./-2.png, or after --.")
     pr.add_argument('images', nargs='+', metavar='IMAGE',
                     help="image files PIL reads, any size and colours: dark ink on light paper or light on dark")
-    pr.add_argument('--model', default=PREDICT_MODEL, type=_one_of(MODELS), metavar='MODEL', help=f"{', '.join(MODELS)} (default: %(default)s)")
-    pr.add_argument('--data', default='full', type=_one_of(DATA_SETS), metavar='sample|full', help=data_help)
+    pr.add_argument('--model', default=DEFAULT_MODEL, type=_one_of(MODELS, 'model'), metavar='MODEL',
+                    help=f"{', '.join(MODELS)} (default: %(default)s)")
+    pr.add_argument('--data', default='full', type=_one_of(DATASETS, 'data set'), metavar='sample|full', help=data_help)
+    pr.add_argument('--retrain', action='store_true', help=retrain_help)
     pr.set_defaults(run=_predict)
     return p
 
@@ -127,6 +173,9 @@ def main(argv:list|None=None, # the command's arguments (default: `sys.argv[1:]`
         ) -> int: # exit status: 0 done, 2 bad usage or input, 130 interrupted, 141 stdout closed
     "The `digitclf` command: `digitclf evaluate ...` or `digitclf predict ...`; `digitclf --help` says more"
     try:
+        argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+        dashed = _dashed_file(argv)
+        if dashed: raise _UsageError(f"{dashed}: a name that starts with '-' reads as an option: write ./{dashed} or -- {dashed}")
         args = _parser().parse_args(argv)
         out = sys.stdout
         with redirect_stdout(sys.stderr): status = args.run(args, out)  # anything printed along the way goes to stderr

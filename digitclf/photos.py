@@ -6,7 +6,7 @@ Docs: https://digitclf.github.io/digitclf/photos.html.md"""
 
 # %% ../nbs/08_photos.ipynb #8a1f0c06
 from __future__ import annotations
-import math, os, stat, warnings
+import math, os, re, stat, warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +14,8 @@ import torch
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['MAX_SIDE', 'photo_like', 'grey_pixels', 'border', 'background', 'ink_on_black', 'fit_20', 'center_28', 'shrink',
-           'to_mnist', 'ImageFileError', 'read_digit']
+__all__ = ['MAX_SIDE', 'photo_like', 'ImageContentError', 'grey_pixels', 'border', 'background', 'ink_on_black', 'fit_20',
+           'center_28', 'shrink', 'to_mnist', 'ImageFileError', 'ImageFileWarning', 'read_digit']
 
 # %% ../nbs/08_photos.ipynb #8a1f0c12
 def photo_like(x, # an MNIST digit (28,28) in [0,1], light ink on black
@@ -41,13 +41,25 @@ def photo_like(x, # an MNIST digit (28,28) in [0,1], light ink on black
     return Image.fromarray(np.clip(pixels, 0, 255).round().astype(np.uint8))
 
 # %% ../nbs/08_photos.ipynb #f29a58bd
-def grey_pixels(img:Image.Image, # any image PIL opened: RGB, RGBA, grayscale, palette, 16-bit...
+class ImageContentError(ValueError):
+    "The pixels of a picture hold no digit that can be read: none at all, none that stand out, or some that are not numbers"
+
+def _finite(a:np.ndarray) -> np.ndarray:
+    "`a`, or `ImageContentError` naming how many of its pixels are NaN or infinite"
+    if np.isfinite(a).all(): return a
+    counts = {'NaN': int(np.isnan(a).sum()), '+inf': int(np.isposinf(a).sum()), '-inf': int(np.isneginf(a).sum())}
+    found = ', '.join(f"{n} {kind}" for kind, n in counts.items() if n)
+    raise ImageContentError(f"has pixels that are not finite numbers ({found}): every pixel must be a number")
+
+def grey_pixels(img:Image.Image, # any image PIL opened: RGB, RGBA, grayscale, palette, 16-bit, float...
                ) -> np.ndarray: # float32 (H,W) in [0,1]: 0 black, 1 white
     "The brightness of each pixel of `img`, turned upright, with transparent parts as white paper"
+    if 0 in img.size: raise ImageContentError(f"has no pixels (its size is {img.size[0]}x{img.size[1]})")
     img = ImageOps.exif_transpose(img)
     if img.mode.startswith('I') or img.mode == 'F':  # 16/32-bit integers or floats: convert('L') would clip them
-        a = np.asarray(img, dtype=np.float32)
-        full_scale = 65535 if img.mode.startswith('I;16') or a.max() > 255 else 255 if a.max() > 1 else 1
+        a = _finite(np.asarray(img, dtype=np.float32))
+        top = float(a.max())
+        full_scale = 65535 if img.mode.startswith('I;16') else 1 if top <= 1 else 255 if top <= 255 else 65535 if top <= 65535 else top
         return np.clip(a/full_scale, 0, 1)
     if img.mode in ('RGBA', 'LA', 'PA') or 'transparency' in img.info:
         img = Image.alpha_composite(Image.new('RGBA', img.size, 'white'), img.convert('RGBA'))
@@ -78,13 +90,13 @@ def ink_on_black(a:np.ndarray, # brightness (H,W) in [0,1], from `grey_pixels`
                 ) -> np.ndarray: # float (H,W) in [0,1]: 0 the background, 1 the strongest ink
     "MNIST's convention for any picture: light ink on a black background, whichever way round it was, under any light"
     lo, hi = float(a.min()), float(a.max())
-    if hi - lo < min_contrast: raise ValueError("no ink: the image is blank (all its pixels have about the same brightness)")
+    if hi - lo < min_contrast: raise ImageContentError("no ink: the image is blank (all its pixels have about the same brightness)")
     a = (a - lo)/(hi - lo)
     if np.median(border(a)) > 0.5: a = 1 - a  # a light border: dark ink on paper
     a = a - background(a)
     edge = border(a)
     black, top = np.median(edge) + 3*_mad(edge), a.max()
-    if top - black < min_contrast: raise ValueError("no ink: nothing stands out from the background")
+    if top - black < min_contrast: raise ImageContentError("no ink: nothing stands out from the background")
     return np.clip((a - black)/(top - black), 0, 1)
 
 # %% ../nbs/08_photos.ipynb #0975a637
@@ -145,7 +157,11 @@ class ImageFileError(ValueError):
         super().__init__(f"{path}: {problem}")
         self.path, self.problem = path, problem
 
+class ImageFileWarning(UserWarning):
+    "What PIL warned about while reading a file that could be read all the same: the file, then the warnings, in one line"
+
 _KINDS = {stat.S_IFIFO: 'a named pipe', stat.S_IFSOCK: 'a socket', stat.S_IFCHR: 'a character device', stat.S_IFBLK: 'a block device'}
+_OURS = (DeprecationWarning, PendingDeprecationWarning, ResourceWarning)  # about code, not about the file: shown as they are
 
 def _regular(path, st):
     "Raise `ImageFileError` unless `st`, the status of `path`, is that of a regular file with something in it"
@@ -154,22 +170,44 @@ def _regular(path, st):
         raise ImageFileError(path, f"is not a regular file (it is {_KINDS.get(stat.S_IFMT(st.st_mode), 'a special file')})")
     if st.st_size == 0: raise ImageFileError(path, "is empty")
 
+def _one_line(e) -> str:
+    "The message of `e` (an exception or a warning), on one line"
+    return ' '.join(str(e).split()) or type(e).__name__
+
+def _too_large(e) -> str:
+    "PIL's `DecompressionBombError` message, short: the picture's pixels and PIL's limit"
+    m = re.search(r'\((\d+) pixels\) exceeds limit of (\d+)', str(e))
+    return f"is too large to read safely ({int(m[1]):,} pixels; PIL refuses over {int(m[2]):,})" if m else f"is too large to read safely: {_one_line(e)}"
+
+def _read(path, f):
+    "The digit in the open file `f`: `to_mnist` of the picture PIL finds there; `ImageFileError` for every way that fails"
+    try:
+        img = Image.open(f)
+        with img: return to_mnist(img)
+    except UnidentifiedImageError: raise ImageFileError(path, "is not an image (PIL does not recognise its format)") from None
+    except Image.DecompressionBombError as e: raise ImageFileError(path, _too_large(e)) from None
+    except ImageContentError as e: raise ImageFileError(path, str(e)) from None
+    except MemoryError: raise ImageFileError(path, "is too large to read in the memory available") from None
+    except (OSError, SyntaxError) as e: raise ImageFileError(path, f"cannot be read as an image: {_one_line(e)}") from None
+    except Exception as e:  # whatever else PIL's decoders or NumPy raise on a file they cannot make sense of
+        raise ImageFileError(path, f"PIL cannot decode it ({type(e).__name__}: {_one_line(e)})") from None
+
 def read_digit(path, # an image file, in any format PIL reads
               ) -> torch.Tensor: # float (28,28) in [0,1], from `to_mnist`
     "The digit in the image file at `path`, as MNIST would have it; `ImageFileError` naming the file if it holds none"
     try: _regular(path, os.stat(path))
     except FileNotFoundError: raise ImageFileError(path, "no such file") from None
     except OSError as e: raise ImageFileError(path, f"cannot be read ({e.strerror})") from None
+    except ValueError as e: raise ImageFileError(path, f"cannot be read ({e})") from None  # a name with a NUL byte
     try: fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_BINARY', 0))
     except OSError as e: raise ImageFileError(path, f"cannot be opened ({e.strerror})") from None
-    with open(fd, 'rb') as f:
+    with open(fd, 'rb') as f, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        warnings.simplefilter('ignore', Image.DecompressionBombWarning)  # big pictures are reduced by `shrink`
         _regular(path, os.fstat(f.fileno()))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore', Image.DecompressionBombWarning)  # big pictures are reduced by `shrink`
-                img = Image.open(f)
-            with img: return to_mnist(img)
-        except UnidentifiedImageError: raise ImageFileError(path, "is not an image (PIL does not recognise its format)") from None
-        except Image.DecompressionBombError as e: raise ImageFileError(path, f"is too large to read safely: {e}") from None
-        except (OSError, SyntaxError) as e: raise ImageFileError(path, f"cannot be read as an image: {e}") from None
-        except ValueError as e: raise ImageFileError(path, str(e)) from None
+        digit = _read(path, f)
+    for w in caught:
+        if issubclass(w.category, _OURS): warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    said = list(dict.fromkeys(_one_line(w.message) for w in caught if not issubclass(w.category, _OURS)))
+    if said: warnings.warn(ImageFileWarning(f"{path}: {'; '.join(said)}"), stacklevel=2)
+    return digit

@@ -11,16 +11,18 @@ from pathlib import Path
 
 import torch
 from torch import Tensor, nn
-from .data import load_mnist  # before fastai: it silences a torch.jit warning fastai's import gives
-from .full_mnist import DATASETS, NearestMean, NetClassifier, check_images, get_model, predict_probs
+from .catalog import DATASETS
+from .data import load_mnist
 from .losses import rmse_distance
+from .model_cache import get_model
+from .models import NearestMean, NetClassifier, check_images, predict_probs
 from .pixel_similarity import mnist_distance
 
 # %% auto #0
 __all__ = ['pixel_json', 'Probabilities', 'export_onnx', 'onnx_probs', 'export_playground']
 
 # %% ../nbs/10_playground.ipynb #5a23b251
-def pixel_json(model:NearestMean, # a pixel-similarity model, e.g. `get_model('pixel', 'full')[0]`
+def pixel_json(model:NearestMean, # a pixel-similarity model, e.g. `get_model('pixel', 'full').model`
                decimals:int=5, # digits kept after the decimal point: distances change by less than 10**-decimals
               ) -> dict: # `digits` (C,) and `means` (C lists of 784 numbers, row by row)
     "The ideal digits of `model`, as lists of numbers for JavaScript"
@@ -30,14 +32,14 @@ def pixel_json(model:NearestMean, # a pixel-similarity model, e.g. `get_model('p
 # %% ../nbs/10_playground.ipynb #4b79849b
 class Probabilities(nn.Module):
     "A module that gives `model`'s probability of each of its digits (the softmax of its scores), as `predict_probs` does"
-    def __init__(self, model:NetClassifier # a network model of chapter 7, e.g. `get_model('cnn', 'full')[0]`
+    def __init__(self, model:NetClassifier # a network model of chapter 7, e.g. `get_model('cnn', 'full').model`
                 ):
         super().__init__()
         self.model = model
 
     def forward(self, x): return self.model(x).softmax(1)
 
-def export_onnx(model:NetClassifier, # a network model of chapter 7, e.g. `get_model('cnn', 'full')[0]`
+def export_onnx(model:NetClassifier, # a network model of chapter 7, e.g. `get_model('cnn', 'full').model`
                 path, # the ONNX file to write
                ) -> Path: # `path`
     "Write `model` to one ONNX file: input `images` (N,28,28) in [0,1], output `probs` (N,C), the probabilities of `predict_probs`"
@@ -66,19 +68,19 @@ def onnx_probs(path, # an ONNX file from `export_onnx`
 def _accuracy(preds, y): return (preds.cpu() == y.cpu()).float().mean().item()
 
 def export_playground(dest, # the folder to write the page's model files into (made if missing)
-                      data:str='full', # the digits of the CNN and of the ideal digits; the ideal 3 and 7 are always 'sample''s
+                      dataset:str='full', # the digits of the CNN and of the ideal digits; the ideal 3 and 7 are always 'sample''s
                       device=None, # where to compute (default: `default_device()`)
                       say=None, # called with a one-line message before anything slow (default: silent), e.g. `print`
                      ) -> dict: # {file name: size in bytes} of the files written
     "Write the playground page's model files, `models.json` and `cnn.onnx`, from the library's trained models"
-    if data not in DATASETS: raise ValueError(f"unknown data set {data!r}: choose from {', '.join(DATASETS)}")
+    if dataset not in DATASETS: raise ValueError(f"unknown data set {dataset!r}: choose from {', '.join(DATASETS)}")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    pixel, sample, cnn = (get_model(name, d, device, say)[0] for name, d in (('pixel', data), ('pixel', 'sample'), ('cnn', data)))
-    x, y = load_mnist('test', DATASETS[data], device=pixel.means.device)
+    pixel, sample, cnn = (get_model(name, d, device, say)[0] for name, d in (('pixel', dataset), ('pixel', 'sample'), ('cnn', dataset)))
+    x, y = load_mnist('test', DATASETS[dataset], device=pixel.means.device)
     xs, ys = load_mnist('test', DATASETS['sample'], device=sample.means.device)
     nearest = lambda m, x, dist: m.classes[torch.cat([dist(b[:, None], m.means).argmin(1) for b in x.split(1000)])]
-    info = dict(data=data,
+    info = dict(dataset=dataset,
                 pixel=pixel_json(pixel) | dict(accuracy=dict(l1=_accuracy(nearest(pixel, x, mnist_distance), y),
                                                              l2=_accuracy(nearest(pixel, x, rmse_distance), y))),
                 pixel_sample=pixel_json(sample) | dict(accuracy=_accuracy(nearest(sample, xs, mnist_distance), ys)),

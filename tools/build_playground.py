@@ -2,7 +2,8 @@
 """Make the files of the playground page (chapter 10, nbs/10_playground.ipynb) that git does not hold, before `nbdev-docs`:
 
 - nbs/playground/models/: `models.json` and `cnn.onnx`, written by `digitclf.playground.export_playground` from the
-  library's trained models (from the cache, `$DIGITCLF_DATA`; trained first where it has none);
+  library's trained models, as `get_model` gives them (from the cache, `$DIGITCLF_DATA`; else the shipped weights;
+  else trained);
 - nbs/playground/ort/: onnxruntime-web's WebAssembly build, copied from node_modules (run `npm ci` first).
 
 Usage: python tools/build_playground.py [--data full|sample]

@@ -1,6 +1,6 @@
 // The book's models in the browser: pixel similarity in plain JavaScript (chapters 2 and 4), and the CNN of
-// chapter 7 with the weights `digitclf` trained, exported to ONNX and run by onnxruntime-web.
-import * as ort from './ort/ort.wasm.min.mjs';
+// chapter 7 with the weights `digitclf` trained, exported to ONNX and run by onnxruntime-web. The pixel models need
+// only `models.json`; onnxruntime-web (14 MB of WebAssembly) is imported when the CNN is loaded, after them.
 
 /** The distance of the image `x` (784 pixels) to each mean image of `means`: `dist(x[None], means)` of chapter 4, by hand */
 export function distances(x, means, kind = 'l1') {
@@ -17,22 +17,27 @@ export function distances(x, means, kind = 'l1') {
 /** The position of the smallest (`sign` 1) or largest (`sign` -1) number of `v` */
 export const argBest = (v, sign = 1) => v.reduce((best, x, i) => sign*x < sign*v[best] ? i : best, 0);
 
-/** The page's models, from the files `digitclf.playground.export_playground` wrote into the folder `base` */
-export async function loadModels(base) {
-  const get = async (name, as) => {
-    const response = await fetch(new URL(name, base));
-    if (!response.ok) throw new Error(`${response.url}: ${response.status} ${response.statusText}`);
-    return response[as]();
-  };
-  const info = await get('models.json', 'json');
+/** Fetch the file `name` of the folder `base` as `as` ('json', 'arrayBuffer') */
+async function get(base, name, as) {
+  const response = await fetch(new URL(name, base));
+  if (!response.ok) throw new Error(`${response.url}: ${response.status} ${response.statusText}`);
+  return response[as]();
+}
+
+/** What `digitclf.playground.export_playground` wrote into the folder `base` about the page's models: the pixel
+ * models' mean images and digits, and where the CNN is (`models.json`, a few hundred kB: all pixel similarity needs) */
+export const loadInfo = base => get(base, 'models.json', 'json');
+
+/** The CNN of `info`, run by onnxruntime-web (imported here, on first use): a function from a 28x28 image
+ * (Float32Array, light ink on black) to the probability of each of its digits */
+export async function loadCnn(base, info) {
+  const ort = await import('./ort/ort.wasm.min.mjs');
   ort.env.wasm.wasmPaths = new URL('ort/', import.meta.url).href;  // the site's own copy: no CDN
   ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(new Uint8Array(await get(info.cnn.file, 'arrayBuffer')),
+  const session = await ort.InferenceSession.create(new Uint8Array(await get(base, info.cnn.file, 'arrayBuffer')),
     {executionProviders: ['wasm'], graphOptimizationLevel: 'disabled'});  // export_onnx already optimised it
-  /** The CNN's probability of each of its digits for the 28x28 image `x` (Float32Array, light ink on black) */
-  const cnn = async x => {
+  return async x => {
     const out = await session.run({[info.cnn.input]: new ort.Tensor('float32', x, [1, 28, 28])});
     return Array.from(out[info.cnn.output].data);
   };
-  return {info, cnn};
 }

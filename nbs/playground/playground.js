@@ -3,9 +3,11 @@
 // #mnist-input, which each model classifies. Each model's answer is an element with `data-model` and
 // `data-digit` (its winning digit, empty when there is nothing to classify); after each update the element
 // #playground gets `data-source` (the file's name, or "drawing") and `data-updates` (how many so far), and its
-// `data-busy` is "1" while changes wait to be classified. `data-state` is "ready" once the models are loaded.
+// `data-busy` is "1" while changes wait to be classified. `data-state` is "pixel" once the pixel models are loaded
+// (from models.json: they answer at once), "ready" once the CNN is too (onnxruntime-web, 14 MB, loaded after them);
+// `data-cnn` says how the CNN stands: "loading", "ready" or "failed".
 import {greyPixels, shrink, toMnist} from './to_mnist.js';
-import {argBest, distances, loadModels} from './models.js';
+import {argBest, distances, loadCnn, loadInfo} from './models.js';
 
 const $ = id => document.getElementById(id);
 const root = $('playground'), pad = $('draw'), status = $('pg-status');
@@ -118,8 +120,10 @@ $('photo').addEventListener('change', async () => {
 });
 
 // ---- classify ----
-const ready = loadModels(new URL('models/', import.meta.url)).then(models => {
-  const {pixel, pixel_sample: sample, cnn} = models.info;
+const base = new URL('models/', import.meta.url);
+let cnnModel = null;  // the CNN's function, once onnxruntime-web and its weights are loaded
+const ready = loadInfo(base).then(info => {
+  const {pixel, pixel_sample: sample, cnn} = info;
   makeBars('cnn', cnn.digits); makeBars('pixel', pixel.digits); makeBars('pixel-l2', pixel.digits); makeBars('pixel-3-7', sample.digits);
   const pct = a => `${(100*a).toFixed(1)}%`;
   root.querySelector('[data-accuracy="cnn"]').textContent = pct(cnn.accuracy);
@@ -127,8 +131,17 @@ const ready = loadModels(new URL('models/', import.meta.url)).then(models => {
   root.querySelector('[data-accuracy="pixel-l2"]').textContent = pct(pixel.accuracy.l2);
   root.querySelector('[data-accuracy="pixel-3-7"]').textContent = pct(sample.accuracy);
   status.textContent = 'Draw a digit in the square, or choose a photo of one.';
-  Object.assign(root.dataset, {state: 'ready', readyMs: Math.round(performance.now())});  // since the page was asked for
-  return models;
+  Object.assign(root.dataset, {state: 'pixel', cnn: 'loading', pixelMs: Math.round(performance.now())});
+  loadCnn(base, info).then(f => {  // the CNN joins in when it is loaded: the current picture is classified again
+    cnnModel = f;
+    Object.assign(root.dataset, {state: 'ready', cnn: 'ready', readyMs: Math.round(performance.now())});  // since the page was asked for
+    update();
+  }).catch(e => {
+    root.dataset.cnn = 'failed';
+    cards.cnn.querySelector('.pg-answer').textContent = 'not loaded';
+    console.warn(`The CNN could not be loaded: ${e.message}`);
+  });
+  return info;
 }).catch(e => {
   status.textContent = `The models could not be loaded: ${e.message}`;
   root.dataset.state = 'failed';
@@ -136,14 +149,15 @@ const ready = loadModels(new URL('models/', import.meta.url)).then(models => {
 });
 
 async function classify() {
-  const models = await ready, {pixel, pixel_sample: sample, cnn} = models.info;
+  const info = await ready, {pixel, pixel_sample: sample, cnn} = info;
   const name = source;
   let x = null;
   try { x = toMnist(photo ?? greyPixels(ctx.getImageData(0, 0, pad.width, pad.height).data, pad.width, pad.height)); }
   catch (e) { if (!e.message.startsWith('no ink')) throw e; }  // a blank square: nothing to classify
-  const probs = x && await models.cnn(x);
+  const probs = x && cnnModel && await cnnModel(x);
   paint($('mnist-input'), x, greys);
-  showAnswer('cnn', cnn.digits, probs);
+  showAnswer('cnn', cnn.digits, probs || null);
+  if (x && !cnnModel) cards.cnn.querySelector('.pg-answer').textContent = root.dataset.cnn === 'failed' ? 'not loaded' : 'loading…';
   const l1 = x && distances(x, pixel.means, 'l1'), near = showAnswer('pixel', pixel.digits, l1);
   showAnswer('pixel-l2', pixel.digits, x && distances(x, pixel.means, 'l2'));
   showAnswer('pixel-3-7', sample.digits, x && distances(x, sample.means, 'l1'));
@@ -152,7 +166,8 @@ async function classify() {
   paint($('difference'), x && x.map((v, i) => v - ideal[i]), redBlue);
   $('ideal-digit').textContent = x ? pixel.digits[near] : '–';
   const a = m => { const d = cards[m].dataset.digit; return `${d === '8' ? 'an' : 'a'} ${d}`; };
-  status.textContent = x ? `The CNN reads ${a('cnn')}; pixel similarity, ${a('pixel')} (L1) and ${a('pixel-l2')} (L2); `
+  const cnnSays = cnnModel ? `The CNN reads ${a('cnn')}; p` : 'P';
+  status.textContent = x ? `${cnnSays}ixel similarity, ${a('pixel')} (L1) and ${a('pixel-l2')} (L2); `
                            + `chapter 2's ideal 3 and 7, ${a('pixel-3-7')}.` : 'Draw a digit in the square, or choose a photo of one.';
   Object.assign(root.dataset, {source: name, updates: Number(root.dataset.updates ?? 0) + 1});
 }

@@ -1,0 +1,92 @@
+"""Book-wide checks, run by pytest from the repository (no browser, no network, no training):
+
+- every notebook of the book (chapters, home page, appendix) opens with an *Open in Colab* badge that points at
+  its own path on `main`, and its first code cell is the hidden cell that installs `digitclf` on Colab only;
+- `README.md`, which nbdev generates from `nbs/index.ipynb`, is in step with it: every paragraph of the home
+  page and every printed output is in the README, and both link every chapter and appendix notebook.
+
+These checks read files of the repository, so they live here rather than in a notebook, which must run alone,
+as Colab opens it.
+"""
+import json, re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NBS = ROOT/'nbs'
+
+def _repository() -> str:
+    "The repository's address, as `pyproject.toml` names it (`[project.urls] Repository`)"
+    text = (ROOT/'pyproject.toml').read_text()
+    try: import tomllib
+    except ImportError:  # Python 3.10: no tomllib; the line is simple enough to read
+        return re.search(r'^Repository\s*=\s*"([^"]+)"', text, re.M)[1]
+    return tomllib.loads(text)['project']['urls']['Repository']
+
+REPO = _repository()
+OWNER_NAME = REPO.removeprefix('https://github.com/')
+
+def _notebooks() -> list:
+    "Every notebook of the book, relative to nbs/: the chapters, the home page and the appendix (no drafts, no checkpoints)"
+    return sorted(p.relative_to(NBS) for p in NBS.rglob('*.ipynb') if not any(part.startswith(('.', '_')) for part in p.relative_to(NBS).parts))
+
+NOTEBOOKS = _notebooks()
+CHAPTERS = [nb for nb in NOTEBOOKS if nb.as_posix() != 'index.ipynb']  # chapters and appendix
+BADGE_RE = re.compile(r'\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]\(([^)\s]+)\)')
+# the install cell: the package as it is, or with an extra (chapter 10 needs onnx and onnxruntime: `digitclf[book]`)
+INSTALL_RE = re.compile(r"""#\| eval: false
+#\| hide
+if 'google\.colab' in str\(get_ipython\(\)\):  # on Colab only: install the book's package
+    %pip install -q (?:git\+{repo}\.git|"digitclf\[\w+\] @ git\+{repo}\.git")""".format(repo=re.escape(REPO)))
+
+def _cells(nb:Path) -> list: return json.loads((NBS/nb).read_text())['cells']
+def _src(cell) -> str: return ''.join(cell['source'])
+
+def test_the_book_has_its_notebooks():
+    names = {nb.as_posix() for nb in NOTEBOOKS}
+    assert {'index.ipynb', '00_data.ipynb', '08_photos.ipynb', '09_cli.ipynb', '10_playground.ipynb'} <= names, names
+    assert REPO == 'https://github.com/digitclf/digitclf'
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=str)
+def test_colab_badge(nb):
+    "The notebook's opening (before its first code cell) has one Colab badge, linking the notebook itself on main"
+    cells = _cells(nb)
+    first_code = next((i for i, c in enumerate(cells) if c['cell_type'] == 'code'), len(cells))
+    badges = BADGE_RE.findall(''.join(_src(c) for c in cells[:first_code]))
+    assert badges == [f"https://colab.research.google.com/github/{OWNER_NAME}/blob/main/nbs/{nb.as_posix()}"], badges
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=str)
+def test_colab_install_cell(nb):
+    "The notebook's first code cell installs digitclf on Colab only, hidden"
+    code = [c for c in _cells(nb) if c['cell_type'] == 'code']
+    assert code and INSTALL_RE.fullmatch(_src(code[0]).strip()), f"{nb}: its first code cell should be the Colab install cell"
+
+def _norm(s:str) -> str: return ' '.join(s.split())
+
+def _as_in_readme(md:str) -> str:
+    "Markdown of the home page as the README has it: links to notebooks are relative to the repository's root"
+    return re.sub(r'\]\(((?:[\w-]+/)*[\w-]+\.ipynb)\)', r'](nbs/\1)', md)
+
+def _visible(cell) -> bool:
+    return not re.search(r'^#\|\s*(hide|echo:\s*false|include:\s*false)\s*$', _src(cell), re.M)
+
+README = (ROOT/'README.md').read_text()
+
+def test_readme_in_step_with_home_page():
+    "Each paragraph of index.ipynb, and each output it prints, is in README.md (regenerate it with `nbdev-readme`)"
+    readme, missing = _norm(README), []
+    for cell in _cells(Path('index.ipynb')):
+        if cell['cell_type'] == 'markdown':
+            blocks = re.split(r'\n\s*\n', _as_in_readme(_src(cell)))
+        elif cell['cell_type'] == 'code' and _visible(cell):
+            blocks = [''.join(o['text']) for o in cell.get('outputs', []) if o['output_type'] == 'stream']
+        else: continue
+        missing += [b for b in blocks if _norm(b) and _norm(b) not in readme]
+    assert not missing, "README.md is not in step with nbs/index.ipynb (run nbdev-readme); missing:\n" + '\n---\n'.join(missing)
+
+@pytest.mark.parametrize('nb', CHAPTERS, ids=str)
+def test_home_page_and_readme_list_every_chapter(nb):
+    home = ''.join(_src(c) for c in _cells(Path('index.ipynb')) if c['cell_type'] == 'markdown')
+    assert f"]({nb.as_posix()})" in home, f"the home page does not link {nb}"
+    assert f"](nbs/{nb.as_posix()})" in README, f"README.md does not link nbs/{nb}"
