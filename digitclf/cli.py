@@ -87,14 +87,20 @@ def _evaluate(args, out):
     import json
     from digitclf.model_cache import evaluate, get_model, results_table
     say = None if args.json else _say  # --json: for programs, nothing but the JSON and errors
-    names, problems = list(dict.fromkeys(args.models or MODELS)), []
-    if args.retrain:  # train afresh into the cache; `evaluate` then finds them there
+    names, problems, retrained = list(dict.fromkeys(args.models or MODELS)), [], {}
+    if args.retrain:  # train afresh into the cache, where `evaluate` then finds them
         for name in names:
-            if name != 'knn': problems += [_cache_fix(p, args.data, name) for p in _uncached(get_model, name, args.data, say=say, retrain=True)[1]]
+            if name == 'knn': continue  # nothing to train: it is fitted each time
+            got, failed = _uncached(get_model, name, args.data, say=say, retrain=True)
+            if failed: problems += failed
+            else: retrained[name] = got.seconds
     results, more = _uncached(evaluate, names, args.data, say=say)
+    for row in results['models']:  # a model trained above and read back from the cache: say how long training took
+        if row['model'] in retrained and row['from'] == 'cache': row.update({'train_s': round(retrained[row['model']], 3), 'from': 'trained'})
     print(json.dumps(results, indent=1) if args.json else results_table(results), file=out, flush=True)
-    for p in problems + [_cache_fix(p, args.data, re.search(r'the (\w+) model', p)[1]) for p in more]: _error(p)
-    return 2 if problems or more else 0
+    problems = list(dict.fromkeys(problems + more))  # the same problem, met twice, is told once
+    for p in problems: _error(_cache_fix(p, args.data, re.search(r'the (\w+) model', p)[1]))
+    return 2 if problems else 0
 
 def _read_digits(names:list) -> tuple:
     "`(names, digits)` of the files of `names` that hold a digit; one line on stderr for each that does not, or that PIL warned about"

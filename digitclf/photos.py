@@ -196,6 +196,7 @@ def read_digit(path, # an image file, in any format PIL reads
               ) -> torch.Tensor: # float (28,28) in [0,1], from `to_mnist`
     "The digit in the image file at `path`, as MNIST would have it; `ImageFileError` naming the file if it holds none"
     try: _regular(path, os.stat(path))
+    except ImageFileError: raise
     except FileNotFoundError: raise ImageFileError(path, "no such file") from None
     except OSError as e: raise ImageFileError(path, f"cannot be read ({e.strerror})") from None
     except ValueError as e: raise ImageFileError(path, f"cannot be read ({e})") from None  # a name with a NUL byte

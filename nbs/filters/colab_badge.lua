@@ -35,6 +35,12 @@ end
 
 return {
   {
+    -- Quarto has already made a figure of the lone linked image (its caption "Open In Colab"): a paragraph again
+    Figure = function(fig)
+      local badge_html
+      fig:walk({RawInline = function(r) if r.text:match('class="colab%-badge"') then badge_html = r end end})
+      if badge_html then return pandoc.Para({badge_html}) end
+    end,
     Inlines = function(inlines)
       local changed = false
       for i, el in ipairs(inlines) do

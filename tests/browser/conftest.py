@@ -12,10 +12,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get('DIGITCLF_SITE', REPO/'_docs'))
-# Hosts the built pages load from the internet; the offline test machine cannot reach them, and that is not
-# the site's fault: Quarto's MathJax and require.js (cdn.jsdelivr.net), MathJax's polyfill (cdnjs.cloudflare.com),
-# and the "Open in Colab" badge image (colab.research.google.com). The theme's web font is turned off (offline.scss).
-ALLOWED_HOSTS = ('cdn.jsdelivr.net', 'cdnjs.cloudflare.com', 'colab.research.google.com')
+# Hosts the built pages may load from: none. MathJax is the site's own copy (tools/build_site_assets.py), Quarto's
+# CDN scripts are taken out after rendering, the Colab badge is a local image (nbs/filters/colab_badge.lua), the
+# theme's web font is turned off (offline.scss). Every request to another host is blocked and recorded (`Visit.foreign`).
+ALLOWED_HOSTS = ()
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
                  '--disable-sync', '--no-first-run', '--disable-quic']
 
@@ -30,8 +30,9 @@ def chapters():
 
 
 def page_name(notebook):
-    "The HTML page nbdev makes of `notebook`: its name without the number prefix (`02_pixel_similarity.ipynb` -> `pixel_similarity.html`)"
-    return re.sub(r'^\d+[a-z]?_', '', Path(notebook).stem) + '.html'
+    "The HTML page nbdev makes of `notebook`: its path without the number prefix (`appendix/02_catalog.ipynb` -> `appendix/catalog.html`)"
+    nb = Path(notebook)
+    return str(nb.parent/(re.sub(r'^\d+[a-z]?_', '', nb.stem) + '.html')).removeprefix('./')
 
 
 PAGES = [(nb, page_name(nb)) for nb, _ in chapters()]
@@ -66,9 +67,17 @@ def is_local(url, site_url): return url.startswith(site_url) or url.startswith((
 
 
 class Visit:
-    "A page opened in a fresh browser context, with every console error, page error and failed request recorded"
-    def __init__(self, browser, site_url, path, width=1280, height=900):
+    """A page opened in a fresh browser context, with every console error, page error and failed request recorded;
+    every request to another host is blocked before it leaves, and recorded in `foreign`"""
+    def __init__(self, browser, site_url, path, width=1280, height=900, dark=False):
         self.ctx = browser.new_context(viewport={'width': width, 'height': height})
+        if dark: self.ctx.add_init_script("localStorage.setItem('quarto-color-scheme', 'alternate')")  # Quarto's toggle, set
+        self.foreign = []
+        def _route(route):
+            if is_local(route.request.url, site_url): return route.continue_()
+            self.foreign.append(route.request.url)
+            return route.abort('blockedbyclient')
+        self.ctx.route('**/*', _route)
         self.page = self.ctx.new_page()
         self.errors, self.requests = [], []
         self.page.on('console', lambda m: m.type == 'error' and self.errors.append((m.text, m.location.get('url', ''))))
@@ -90,7 +99,8 @@ class Visit:
         # `define('jquery', ...)` then fails: a consequence of the unreachable CDN, not of the page
         no_require = any(allowed(url) and 'requirejs' in url for _, url in self.errors)
         return [(msg, url) for msg, url in self.errors
-                if not allowed(url) and not (no_require and 'define is not defined' in msg)]
+                if not allowed(url) and not (no_require and 'define is not defined' in msg)
+                and not (url in self.foreign and 'blockedbyclient' in msg.lower())]  # counted in `foreign`, its own check
 
     def close(self): self.ctx.close()
 
@@ -103,3 +113,25 @@ def visit(browser, site_url):
         v = Visit(browser, site_url, path, **kw); opened.append(v); return v
     yield _visit
     for v in opened: v.close()
+
+
+def settle_page(v, ms=300):
+    "Wait until MathJax (if the page loads it) has typeset the page, then a moment for the page's other scripts"
+    v.page.evaluate("""async () => { for (let i = 0; i < 100 && window.MathJax && !MathJax.startup?.promise; i++)
+                                       await new Promise(r => setTimeout(r, 50));
+                                     if (window.MathJax?.startup?.promise) await MathJax.startup.promise; }""")
+    v.settle(ms)
+
+
+def page_fixture(**kw):
+    """A module-scoped fixture parametrized by the book's pages: each page is opened once (with `kw`, e.g. `width`,
+    `dark`) for all the tests of a module that use it; pytest runs those tests together, page by page"""
+    @pytest.fixture(scope='module', params=PAGES, ids=[p for _, p in PAGES])
+    def _page(request, browser, site_url):
+        nb, page = request.param
+        v = Visit(browser, site_url, page, **kw)
+        settle_page(v)
+        v.nb, v.name = nb, page
+        yield v
+        v.close()
+    return _page

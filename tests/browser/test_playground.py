@@ -46,7 +46,8 @@ def python_answers(digit_files):
     predicted = {line.split('\t')[0]: int(line.split('\t')[1]) for line in out.splitlines()}
     import torch
     from digitclf.photos import read_digit
-    from digitclf.full_mnist import get_model, predict
+    from digitclf.model_cache import get_model
+    from digitclf.models import predict
     x = torch.stack([read_digit(f) for f in digit_files])
     pixel = get_model('pixel', 'full', device='cpu')[0]
     return dict(cnn=[predicted[str(f)] for f in digit_files], images=x.numpy(), pixel=predict(pixel, x)[0].tolist())
@@ -174,3 +175,31 @@ def test_no_errors_and_no_other_host(playground):
     "After everything above: no console error or warning, no page error, no failed request, nothing asked of another host"
     assert playground.errors == []
     assert playground.foreign_requests() == []
+
+
+def test_pixel_answers_before_the_cnn(browser, site_url):
+    """The pixel models answer from models.json alone: with onnxruntime-web's WebAssembly held back (a slow network),
+    the page is ready for pixel similarity within 2 s, a drawn 1 gets its pixel answers, and the CNN says it is loading"""
+    if not (SITE/PAGE).exists(): pytest.fail(f"no {PAGE} in {SITE}: run tools/build_playground.py, then nbdev-docs")
+    ctx = browser.new_context(viewport={'width': 1280, 'height': 900})
+    held = []
+    ctx.route('**/*.wasm', lambda route: held.append(route))  # never answered while the test runs
+    try:
+        page = ctx.new_page()
+        page.goto(f'{site_url}/{PAGE}', wait_until='load')
+        page.wait_for_selector('#playground[data-state=pixel]', state='attached', timeout=5_000)
+        assert int(page.get_attribute('#playground', 'data-pixel-ms')) < 2000
+        pg = Playground.__new__(Playground)
+        pg.page = page
+        n = pg.updates()
+        pg.draw(*STROKES['1'])
+        pg.wait_update(n, 'drawing')
+        got = pg.answers()
+        assert got['pixel'] != '' and got['pixel-l2'] != '' and got['pixel-3-7'] != '', got
+        assert got['cnn'] == '' and page.get_attribute('#playground', 'data-cnn') == 'loading'
+        for _ in range(50):  # the CNN's loading starts right after the pixel models: its WebAssembly is asked for
+            if held: break
+            page.wait_for_timeout(100)
+        assert held, "the page did not ask for onnxruntime-web's WebAssembly"
+    finally:
+        ctx.close()
