@@ -1,49 +1,268 @@
 #!/usr/bin/env python
-"""Speed figures of the book, measured in one run on this machine.
+"""Speed figures of the book, side by side with their peers, measured in one run on this machine.
 
+Chapter 7 (full MNIST: 60,000 training and 10,000 test digits):
+- training the CNN to 99% test accuracy, 5 seeds, the three recipes in turns (book, new, peer, book, ...):
+  * book: chapter 7's recipe through the library (`train_classifier('cnn', ...)`: `digit_cnn(10, width=16)`,
+    fastai's `fit_one_cycle` with `RECIPES['cnn']`, batches of 128 from fastai's `DataLoader`);
+  * new: `train_fast_cnn` below, the same network in a plain PyTorch loop (one epoch);
+  * peer: the final recipe of github.com/tuomaso/train_mnist_fast (`8_Final_00s76.ipynb`): two conv layers
+    with max-pooling, dense 800-256-10, Adam betas (0.7, 0.9), one-cycle LR 0.01, batches of 256, one epoch,
+    the data normalised and shuffled once beforehand (not timed, as there);
+  the seconds (wall clock, and CPU seconds of the process) and test accuracy of every run, the medians,
+  the ratios, and how many runs reach 0.99;
+- exact kNN (k=3, the 10,000 test digits against the 60,000, fit included), in turns, 3 times each:
+  digitclf's `NearestNeighbours`, faiss's `IndexFlatL2` (if faiss-cpu is installed), plain torch
+  (matmul and topk) and scikit-learn's brute-force `KNeighborsClassifier`; the median times, the ratios, and
+  a check that digitclf's predictions are scikit-learn's (exit status 1 if not);
+- pixel similarity's prediction time for the 10,000 test digits.
 The `digitclf` command (chapter 9), each command run in a new process, in turns, 5 times, median and fastest:
-- `digitclf --help`, `digitclf --version`, and `digitclf predict one.png --model cnn` with the model in the
-  cache (a photo-like digit of chapter 8), next to `python -c "import torch"`, with the ratio and the
-  difference between predict and the torch import.
+`digitclf --help`, `--version`, and `digitclf predict one.png --model cnn` with the model in the cache,
+next to `python -c "import torch"`.
 
-Chapter 7 (full MNIST):
-- exact kNN (k=3): `digitclf.full_mnist.NearestNeighbours` against scikit-learn's
-  `KNeighborsClassifier(algorithm='brute')` on the same data, with identical predictions, and the ratio;
-- the CNN's training time to 99% test accuracy (chapter 7's recipe, `TRAINING['cnn']`);
-- pixel similarity's prediction time for the 10,000 test images.
+Run from the repository's root after `pip install -e ".[dev]"` (scikit-learn comes with the dev extra; faiss
+with `pip install faiss-cpu`):
 
-Run from the repository's root after `pip install -e ".[dev]"` (scikit-learn comes with the dev extra):
-
-    python tools/bench.py            # on fastai's default device (a GPU if there is one)
+    python tools/bench.py            # on the default device (a GPU if there is one)
     python tools/bench.py --device cpu
-    python tools/bench.py --only cli # the command's figures only
+    python tools/bench.py --only cnn # or knn, or cli: one part only
 
-The command's figures use the cache of trained models ($DIGITCLF_DATA, or ~/.cache/digitclf), training the
-full-MNIST CNN there first if it is not cached yet. It prints figures; it asserts nothing about time. It fails
-(exit 1) if the two kNNs disagree.
+On a shared machine the times are noisy: compare the figures of one run with each other (they are measured
+in turns for that), not with another run's. It prints figures and asserts nothing about time.
 """
+from __future__ import annotations
 import argparse, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
 from digitclf.data import load_mnist
-from digitclf.full_mnist import NearestNeighbours, TRAINING, accuracy, predict, train_model
-from fastai.torch_core import default_device
-from sklearn.neighbors import KNeighborsClassifier
+from digitclf.neural_net import digit_cnn
+try:  # DESIGN.md's layout: chapter 7's models in `digitclf.models`
+    from digitclf.models import NearestNeighbours, NetClassifier, RECIPES, accuracy, predict, train_classifier
+except ImportError:  # the layout before it, with chapter 7's code in `digitclf.full_mnist`
+    from digitclf.full_mnist import NearestNeighbours, NetClassifier, accuracy, predict
+    from digitclf.full_mnist import TRAINING as RECIPES, train_model as train_classifier
 
+
+# The new recipe for chapter 7's CNN ----------------------------------------------------------------------
+
+def free_cores() -> int:
+    "The CPU cores no other process is busy with: the number of cores less the load of the last minute, at least 1"
+    n = os.cpu_count() or 1
+    try: busy = os.getloadavg()[0]
+    except (AttributeError, OSError): busy = 0.  # no load average (Windows): assume an idle machine
+    return max(1, min(n, round(n - busy)))
+
+@contextmanager
+def torch_threads(n:int # threads for torch's CPU operations inside the block
+                 ):
+    "Let torch use `n` threads inside the `with` block, and the number it had before after it"
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
+
+def train_fast_cnn(x:Tensor, # training images (N,28,28), floats in [0,1], on the device to train on
+                   y:Tensor, # their digits
+                   seed:int=42, # seeds the initial weights and the order of the batches
+                   bs:int=128, # images per batch
+                   lr:float=1e-2, # the peak learning rate of the one cycle
+                   epochs:float=1, # passes over the training set (a fraction is fine: 1.5)
+                   betas:tuple=(0.9, 0.99), # Adam's betas (fastai's default momentums)
+                   threads:int|None=None, # CPU threads while training (default: `free_cores()`)
+                  ) -> NetClassifier: # chapter 7's CNN, trained, in eval mode, on `x`'s device
+    "Chapter 7's CNN, `digit_cnn(10, width=16)`, trained in a plain PyTorch loop: Adam with a one-cycle learning rate"
+    classes = y.unique().cpu()
+    with torch.random.fork_rng(devices=[]):  # the same weights for the same seed, and the caller's random state untouched
+        torch.default_generator.manual_seed(seed)
+        model = NetClassifier(classes, digit_cnn(len(classes), width=16))
+    model = model.to(x.device)
+    order = torch.Generator().manual_seed(seed)
+    images, targets = x[:, None], model.targets(y).to(x.device)  # one tensor each, kept where they are
+    on_cpu = x.device.type == 'cpu'
+    if on_cpu: model.to(memory_format=torch.channels_last)  # the layout oneDNN's CPU convolutions are fastest in
+    n_batches = len(x)//bs
+    steps = max(1, round(epochs*n_batches))
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=betas)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.25, cycle_momentum=False)
+    model.train()
+    with torch_threads(threads or free_cores()) if on_cpu else nullcontext():
+        for step in range(steps):
+            i = step % n_batches
+            if i == 0: perm = torch.randperm(len(x), generator=order).to(x.device)  # a new order each epoch
+            idx = perm[i*bs:(i + 1)*bs]
+            loss = F.cross_entropy(model.net(images[idx]), targets[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+    if on_cpu: model.to(memory_format=torch.contiguous_format)
+    return model.eval()
+
+
+# The peer: github.com/tuomaso/train_mnist_fast, 8_Final_00s76.ipynb ----------------------------------------
+
+class PeerNet(nn.Module):
+    "train_mnist_fast's final network: conv 5x5 (24), max-pool, conv 3x3 (32), max-pool, dense 800-256-10"
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(1, 24, 5, 1), nn.Conv2d(24, 32, 3, 1)
+        self.fc1, self.fc2 = nn.Linear(800, 256), nn.Linear(256, 10)
+
+    def forward(self, x):
+        x = F.relu(F.max_pool2d(self.conv1(x), 2))
+        x = F.relu(F.max_pool2d(self.conv2(x), 2))
+        return F.log_softmax(self.fc2(F.relu(self.fc1(torch.flatten(x, 1)))), dim=1)
+
+PEER_MEAN, PEER_STD = 0.1307, 0.3081  # their normalisation
+
+def peer_data(x, y, seed):
+    "The training set as train_mnist_fast keeps it (its `data_saver.py`): normalised, shuffled once, (N,1,28,28)"
+    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed)).to(x.device)
+    return ((x[:, None] - PEER_MEAN)/PEER_STD)[perm].contiguous(), y[perm]
+
+def train_peer_cnn(x, y, seed, bs=256, lr=1e-2, epochs=1):
+    "train_mnist_fast's `main()`: Adam (betas 0.7, 0.9), `OneCycleLR` without momentum cycling, batches in order"
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        model = PeerNet()
+    model = model.to(x.device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.7, 0.9))
+    n = (len(x) - 1)//bs + 1
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=n*epochs, cycle_momentum=False)
+    model.train()
+    for i in range(n*epochs):
+        i %= n
+        opt.zero_grad()
+        loss = F.nll_loss(model(x[bs*i:bs*(i + 1)]), y[bs*i:bs*(i + 1)])
+        loss.backward()
+        opt.step()
+        sched.step()
+    return model.eval()
+
+def peer_accuracy(model, x, y):
+    "Test accuracy of a `PeerNet` on images (N,28,28) in [0,1]"
+    with torch.no_grad():
+        preds = torch.cat([model((b[:, None] - PEER_MEAN)/PEER_STD).argmax(1) for b in x.split(2000)])
+    return (preds == y).float().mean().item()
+
+
+# Measuring ---------------------------------------------------------------------------------------------------
 
 def timed(f, *args, **kwargs):
-    "`(f(*args, **kwargs), seconds)`, waiting for the GPU where there is one"
+    "`(f(*args, **kwargs), wall seconds, CPU seconds of this process)`, waiting for the GPU where there is one"
     if torch.cuda.is_available(): torch.cuda.synchronize()
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     res = f(*args, **kwargs)
     if torch.cuda.is_available(): torch.cuda.synchronize()
-    return res, time.perf_counter() - start
-
+    return res, time.perf_counter() - wall, time.process_time() - cpu
 
 def peak_mib(device):
     "The peak memory of this process so far: the GPU's allocator on CUDA, else the resident set size"
     if device.type == 'cuda': return torch.cuda.max_memory_allocated(device)/2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**10  # KiB on Linux
+
+med = statistics.median
+
+
+def bench_cnn(x_train, y_train, x_test, y_test, seeds=range(5)):
+    "The three recipes in turns, one seed at a time; prints every run, the medians and the ratios"
+    book = RECIPES['cnn']
+    recipes = {f"book (fastai, {book['epochs']} epochs, bs 128)": None, 'new (plain loop, 1 epoch, bs 128)': None,
+               'peer (train_mnist_fast, 1 epoch)': None}
+    names = list(recipes)
+    runs = {name: [] for name in names}  # (wall s, CPU s, accuracy)
+    print(f"CNN on full MNIST, {len(seeds)} seeds, the recipes in turns: seconds of training (CPU seconds of the "
+          f"process), then test accuracy; torch threads: {torch.get_num_threads()} (book, peer), "
+          f"the free cores (new: {free_cores()} now)")
+    print(f"  {'seed':<5}" + ''.join(f"{n:>36}" for n in names))
+    for seed in seeds:
+        m, w, c = timed(train_classifier, 'cnn', x_train, y_train, seed=seed, show_progress=False)
+        runs[names[0]].append((w, c, accuracy(m, x_test, y_test)))
+        m, w, c = timed(train_fast_cnn, x_train, y_train, seed=seed)
+        runs[names[1]].append((w, c, accuracy(m, x_test, y_test)))
+        px, py = peer_data(x_train, y_train, seed)
+        m, w, c = timed(train_peer_cnn, px, py, seed)
+        runs[names[2]].append((w, c, peer_accuracy(m, x_test, y_test)))
+        print(f"  {seed:<5}" + ''.join(f"{f'{r[-1][0]:.1f} s ({r[-1][1]:.1f})  {r[-1][2]:.4f}':>36}" for r in runs.values()),
+              flush=True)
+    medians = {n: [med(r[i] for r in rs) for i in range(3)] for n, rs in runs.items()}
+    print(f"  {'med.':<5}" + ''.join(f"{f'{w:.1f} s ({c:.1f})  {a:.4f}':>36}" for w, c, a in medians.values()))
+    print(f"  {'>=.99':<5}" + ''.join(f"{f'{sum(r[2] >= 0.99 for r in rs)}/{len(rs)} at 0.99':>36}" for rs in runs.values()))
+    (bw, bc, _), (nw, nc, _), (pw, pc, _) = medians.values()
+    print(f"  new/peer: {nw/pw:.2f}x the time (CPU {nc/pc:.2f}x); new/book: {nw/bw:.2f}x (CPU {nc/bc:.2f}x); "
+          f"peer/book: {pw/bw:.2f}x (medians)")
+
+
+def vote(labels:Tensor # the labels of each query's neighbours (N,k)
+        ) -> Tensor: # (N,) the most frequent; a tie goes to the smallest digit, as in scikit-learn
+    return F.one_hot(labels, 10).sum(1).argmax(1)
+
+def knn_digitclf(x_train, y_train, x_test):
+    knn = NearestNeighbours(range(10), k=3).fit(x_train, y_train)
+    knn_digitclf.last = knn
+    return predict(knn, x_test, bs=len(x_test))[0].cpu()
+
+def knn_faiss(a_train, y_train, a_test):
+    import faiss
+    index = faiss.IndexFlatL2(a_train.shape[1])
+    index.add(a_train)
+    return vote(y_train[torch.from_numpy(index.search(a_test, 3)[1])])
+
+def knn_torch(x_train, y_train, x_test, bs=1000):
+    "Brute force: squared distances |t|^2 - 2 q.t (|q|^2 changes no ranking), 1000 queries at a time, and topk"
+    t = x_train.flatten(1)
+    norms = (t*t).sum(1)
+    idx = torch.cat([torch.addmm(norms, q, t.T, alpha=-2).topk(3, dim=1, largest=False)[1] for q in x_test.flatten(1).split(bs)])
+    return vote(y_train[idx]).cpu()
+
+def knn_sklearn(a_train, y_train, a_test):
+    from sklearn.neighbors import KNeighborsClassifier
+    return torch.from_numpy(KNeighborsClassifier(n_neighbors=3, algorithm='brute').fit(a_train, y_train).predict(a_test))
+
+
+def bench_knn(x_train, y_train, x_test, y_test, device, runs:int=3) -> bool:
+    "The four exact kNNs in turns, `runs` times; prints the times and ratios; True if digitclf's predictions are scikit-learn's"
+    a_train, a_test = x_train.flatten(1).cpu().numpy(), x_test.flatten(1).cpu().numpy()  # float32, C order
+    yc = y_train.cpu()
+    methods = {'digitclf NearestNeighbours': lambda: knn_digitclf(x_train, y_train, x_test),
+               'faiss IndexFlatL2': lambda: knn_faiss(a_train, yc, a_test),
+               'torch matmul + topk': lambda: knn_torch(x_train, y_train, x_test),
+               'scikit-learn brute force': lambda: knn_sklearn(a_train, yc.numpy(), a_test)}
+    try: import faiss
+    except ImportError:
+        del methods['faiss IndexFlatL2']
+        print("  (faiss is not installed: pip install faiss-cpu)")
+    before = peak_mib(device)
+    times, preds = {name: [] for name in methods}, {}
+    for _ in range(runs):
+        for name, f in methods.items():
+            preds[name], w, c = timed(f)
+            times[name].append((w, c))
+            if name.startswith('digitclf'): after = peak_mib(device)
+    ours, theirs = preds['digitclf NearestNeighbours'], preds['scikit-learn brute force']
+    ref = med(w for w, _ in times['digitclf NearestNeighbours'])
+    print(f"exact kNN (k=3), 10,000 test digits against 60,000, fit included; {runs} runs each in turns: median seconds "
+          f"(CPU seconds), times digitclf's, test accuracy, predictions identical to scikit-learn's")
+    for name, ts in times.items():
+        w, c = med(t[0] for t in ts), med(t[1] for t in ts)
+        print(f"  {name:<28} {w:7.2f} s ({c:6.1f})  {w/ref:5.2f}x  {(preds[name] == y_test.cpu()).float().mean():.4f}"
+              f"  {int((preds[name] == theirs).sum()):>6} of {len(theirs)}")
+    print(f"  digitclf: {knn_digitclf.last.last_full_searches} of 10,000 queries needed the full search; peak memory "
+          f"{after:.0f} MiB ({after - before:+.0f} MiB for the kNNs)")
+    same = bool((ours == theirs).all())
+    print(f"  digitclf's predictions are {'identical to' if same else 'NOT identical to'} scikit-learn's")
+    return same
+
+
+def bench_pixel(x_train, y_train, x_test, y_test):
+    pixel, fit_s, _ = timed(train_classifier, 'pixel', x_train, y_train)
+    predict(pixel, x_test[:1000])  # warm up
+    (pred, _), s, _ = timed(predict, pixel, x_test)
+    print(f"pixel similarity (L1, ten mean digits): fit {fit_s:.2f} s; predicting the 10,000 test digits took "
+          f"{s*1000:.0f} ms; accuracy {(pred == y_test).float().mean():.4f}")
 
 
 def wall(cmd) -> float:
@@ -52,11 +271,16 @@ def wall(cmd) -> float:
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
 
+def cached_cnn(say):
+    "The full-MNIST CNN from the cache of trained models (trained there first if need be)"
+    try: from digitclf.model_cache import get_model
+    except ImportError:
+        from digitclf.full_mnist import get_model
+        return get_model('cnn', data='full', say=say)
+    return get_model('cnn', dataset='full', say=say)
 
 def bench_cli(runs:int=5):
     "The `digitclf` command's wall times, with a warm cache, next to `python -c 'import torch'`"
-    from PIL import Image
-    from digitclf.full_mnist import get_model
     from digitclf.photos import photo_like
     exe = shutil.which('digitclf')
     digitclf = [exe] if exe else [sys.executable, '-m', 'digitclf.cli']
@@ -64,7 +288,7 @@ def bench_cli(runs:int=5):
         one = Path(tmp)/'one.png'
         x, y = load_mnist('test')
         photo_like(x[0], seed=0).save(one)
-        get_model('cnn', data='full', say=lambda msg: print(f"  ({msg})"))  # warm the cache (trains once if need be)
+        cached_cnn(say=lambda msg: print(f"  ({msg})"))  # warm the cache (trains once if need be)
         commands = {'digitclf --help': digitclf + ['--help'], 'digitclf --version': digitclf + ['--version'],
                     'digitclf predict one.png --model cnn': digitclf + ['predict', str(one), '--model', 'cnn'],
                     'python -c "import torch"': [sys.executable, '-c', 'import torch']}
@@ -74,52 +298,37 @@ def bench_cli(runs:int=5):
             for name, cmd in commands.items(): times[name].append(wall(cmd))
     print(f"the digitclf command ({'console script' if exe else 'python -m digitclf.cli'}), {runs} runs each, "
           f"model in the cache: median (fastest)")
-    for name, ts in times.items(): print(f"  {name:<40} {statistics.median(ts):6.2f} s ({min(ts):.2f} s)")
-    pred, imp = (statistics.median(times[k]) for k in ('digitclf predict one.png --model cnn', 'python -c "import torch"'))
+    for name, ts in times.items(): print(f"  {name:<40} {med(ts):6.2f} s ({min(ts):.2f} s)")
+    pred, imp = (med(times[k]) for k in ('digitclf predict one.png --model cnn', 'python -c "import torch"'))
     print(f"  predict / import torch: {pred/imp:.2f}x; predict - import torch: {pred - imp:+.2f} s")
 
 
+def default_device():
+    if torch.cuda.is_available(): return torch.device('cuda', torch.cuda.current_device())
+    if torch.backends.mps.is_available(): return torch.device('mps', 0)
+    return torch.device('cpu')
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--device', help="cpu, cuda, ... (default: fastai's default_device())")
-    p.add_argument('--only', choices=('cli', 'full_mnist'), help="measure only the command's figures, or only chapter 7's")
+    p.add_argument('--device', help="cpu, cuda, ... (default: a GPU if there is one)")
+    p.add_argument('--only', choices=('cnn', 'knn', 'cli'), help="measure one part only")
+    p.add_argument('--seeds', type=int, default=5, help="CNN trainings per recipe (default 5)")
     args = p.parse_args()
     device = torch.device(args.device) if args.device else default_device()
-    print(f"digitclf bench on {device} ({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+    start = time.perf_counter()
+    load = ', '.join(f'{l:.1f}' for l in os.getloadavg()) if hasattr(os, 'getloadavg') else 'unknown'
+    print(f"digitclf bench on {device} ({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {load}, "
           f"{torch.get_num_threads()} torch threads, torch {torch.__version__})")
-    if args.only != 'full_mnist': bench_cli()
-    if args.only == 'cli': return 0
     x_train, y_train = load_mnist('train', device=device)
     x_test, y_test = load_mnist('test', device=device)
-
-    before = peak_mib(device)
-    knn, fit_s = timed(lambda: NearestNeighbours(range(10), k=3).fit(x_train, y_train))
-    (ours, _), predict_s = timed(predict, knn, x_test, bs=len(x_test))
-    print(f"kNN (k=3), digitclf: fit {fit_s:.2f} s + predict {predict_s:.2f} s = {fit_s + predict_s:.2f} s; "
-          f"{knn.last_full_searches} of 10,000 queries needed the full search; "
-          f"peak memory {peak_mib(device):.0f} MiB ({peak_mib(device) - before:+.0f} MiB for the kNN)")
-
-    a_train, a_test = x_train.flatten(1).cpu().numpy(), x_test.flatten(1).cpu().numpy()
-    sk = KNeighborsClassifier(n_neighbors=3, algorithm='brute')
-    _, sk_fit_s = timed(sk.fit, a_train, y_train.cpu().numpy())
-    theirs, sk_predict_s = timed(sk.predict, a_test)
-    same = int((ours.cpu().numpy() == theirs).sum())
-    sk_s, ours_s = sk_fit_s + sk_predict_s, fit_s + predict_s
-    print(f"kNN (k=3), scikit-learn brute force: fit {sk_fit_s:.2f} s + predict {sk_predict_s:.2f} s = {sk_s:.2f} s")
-    print(f"kNN: identical predictions on {same} of 10,000 test images; accuracy {(ours == y_test).float().mean():.4f}; "
-          f"digitclf is {sk_s/ours_s:.1f}x faster than scikit-learn")
-
-    cnn, cnn_s = timed(train_model, 'cnn', x_train, y_train, show_progress=False)
-    cnn_acc = accuracy(cnn, x_test, y_test)
-    print(f"CNN: {TRAINING['cnn']['epochs']} epochs of fit_one_cycle (lr {TRAINING['cnn']['lr']}) in {cnn_s:.1f} s "
-          f"of training: test accuracy {cnn_acc:.4f} ({'reached' if cnn_acc >= 0.99 else 'did NOT reach'} 0.99)")
-
-    pixel, pixel_fit_s = timed(train_model, 'pixel', x_train, y_train)
-    predict(pixel, x_test[:1000])  # warm up
-    (pixel_pred, _), pixel_s = timed(predict, pixel, x_test)
-    print(f"pixel similarity (L1, ten mean digits): fit {pixel_fit_s:.2f} s; predicting the 10,000 test images "
-          f"took {pixel_s*1000:.0f} ms; accuracy {(pixel_pred == y_test).float().mean():.4f}")
-    return 0 if same == len(y_test) else 1
+    same = True
+    if args.only in (None, 'cnn'): bench_cnn(x_train, y_train, x_test, y_test, seeds=range(args.seeds))
+    if args.only in (None, 'knn'):
+        same = bench_knn(x_train, y_train, x_test, y_test, device)
+        bench_pixel(x_train, y_train, x_test, y_test)
+    if args.only in (None, 'cli'): bench_cli()
+    print(f"bench took {time.perf_counter() - start:.0f} s")
+    return 0 if same else 1
 
 
 if __name__ == '__main__': sys.exit(main())

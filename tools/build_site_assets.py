@@ -11,7 +11,8 @@ Two steps, both run by the build (`.ci/run`):
   take out of every HTML page the scripts Quarto's template writes in from CDNs and that the book does not need:
   the ES6 polyfill of cdnjs.cloudflare.com (MathJax 3 runs without it in every browser that runs the site), and
   require.js / jQuery of cdn.jsdelivr.net with their `define('jquery', ...)` (added to each page with an HTML output,
-  for Jupyter widgets; the book has none). A page that still loads a script, style or image from another host is named in a warning.
+  for Jupyter widgets; the book has none); and copy each notebook of nbs/ beside its page (the page's
+  "Download the notebook" link, written by nbs/filters/colab_badge.lua). A page that still loads a script, style or image from another host is named in a warning.
 
 Usage: python tools/build_site_assets.py [--post-render [SITE]]
 """
@@ -53,8 +54,20 @@ def strip_cdn(html:str) -> str:
     return html
 
 
+def copy_notebooks(site:Path, nbs:Path=ROOT/'nbs') -> list:
+    "Copy each notebook of `nbs` (the sources, with their saved outputs) beside its page in `site`: its download link"
+    copied = []
+    for nb in sorted(nbs.rglob('*.ipynb')):
+        rel = nb.relative_to(nbs)
+        if any(part.startswith(('.', '_')) for part in rel.parts): continue  # checkpoints, _proc
+        if not (site/rel.parent).is_dir(): continue  # a folder Quarto did not render
+        copied.append(Path(shutil.copy2(nb, site/rel)))
+    return copied
+
+
 def post_render(site:Path) -> list:
-    "Take the CDN scripts out of every HTML page of `site`; the pages that still load something from another host"
+    "Take the CDN scripts out of every HTML page of `site`, copy the notebooks beside their pages; the pages that still load something from another host"
+    copy_notebooks(site)
     foreign = []
     for page in sorted(site.rglob('*.html')):
         text = page.read_text(encoding='utf-8')

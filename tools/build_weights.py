@@ -33,7 +33,6 @@ def shipped_accuracy(path, name, dataset):
     "The accuracy, on the validation split, of the model with the (checked) weights in `path`"
     from digitclf.catalog import DATASETS
     from digitclf.data import load_mnist
-    from digitclf.model_cache import load_shipped
     from digitclf.models import accuracy
     import digitclf.model_cache as mc
     x, y = load_mnist('valid', DATASETS[dataset])
