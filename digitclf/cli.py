@@ -181,7 +181,7 @@ def main(argv:list|None=None, # the command's arguments (default: `sys.argv[1:]`
     try:
         argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
         dashed = _dashed_file(argv)
-        if dashed: raise _UsageError(f"{dashed}: a name that starts with '-' reads as an option: write ./{dashed} or -- {dashed}")
+        if dashed: raise _UsageError(f"{dashed}: looks like an option (it starts with '-'): write ./{dashed} or -- {dashed}")
         args = _parser().parse_args(argv)
         out = sys.stdout
         with redirect_stdout(sys.stderr): status = args.run(args, out)  # anything printed along the way goes to stderr

@@ -70,6 +70,23 @@ def _load(path, name, dataset, device, sha256=None) -> DigitClassifier:
     return model.to(device).eval()
 
 # %% ../nbs/appendix/03_model_cache.ipynb #d0c0a009
+def _device(device) -> torch.device:
+    "`device` as a `torch.device` that exists here; None: fastai's `default_device()` (a GPU if there is one), without importing fastai"
+    if device is None:
+        if 'fastai.torch_core' in sys.modules: return sys.modules['fastai.torch_core'].default_device()  # fastai's settings, if in use
+        if torch.cuda.is_available(): return torch.device('cuda', torch.cuda.current_device())
+        if torch.backends.mps.is_available(): return torch.device('mps', 0)
+        return torch.device('cpu')
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError): raise ValueError(f"unknown device {device!r}: use 'cpu', 'cuda', or None for the best there is") from None
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: PyTorch finds no CUDA GPU on this machine; use device='cpu', or None for the best there is")
+    if dev.type == 'cuda' and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s); use 'cuda' or None")
+    if dev.type == 'mps' and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: PyTorch finds no Apple GPU (MPS) here; use device='cpu', or None for the best there is")
+    return dev
+
 def shipped_weights() -> dict: # the contents of `weights.json`; empty if the package has none
     "What `tools/build_weights.py` recorded about the shipped weights: seed, versions, and per file its accuracy and training seconds"
     try: return json.loads((SHIPPED/'weights.json').read_text())
@@ -151,23 +168,6 @@ class Got(NamedTuple):
     source: str  # 'cache' (the user's cache), 'shipped' (the package's weights) or 'trained' (just now)
 
 def _silent(msg): pass
-
-def _device(device) -> torch.device:
-    "`device` as a `torch.device` that exists here; None: fastai's `default_device()` (a GPU if there is one), without importing fastai"
-    if device is None:
-        if 'fastai.torch_core' in sys.modules: return sys.modules['fastai.torch_core'].default_device()  # fastai's settings, if in use
-        if torch.cuda.is_available(): return torch.device('cuda', torch.cuda.current_device())
-        if torch.backends.mps.is_available(): return torch.device('mps', 0)
-        return torch.device('cpu')
-    try: dev = torch.device(device)
-    except (RuntimeError, TypeError, ValueError): raise ValueError(f"unknown device {device!r}: use 'cpu', 'cuda', or None for the best there is") from None
-    if dev.type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r}: PyTorch finds no CUDA GPU on this machine; use device='cpu', or None for the best there is")
-    if dev.type == 'cuda' and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s); use 'cuda' or None")
-    if dev.type == 'mps' and not torch.backends.mps.is_available():
-        raise ValueError(f"device {device!r}: PyTorch finds no Apple GPU (MPS) here; use device='cpu', or None for the best there is")
-    return dev
 
 def _train(name, dataset, device, say):
     "`name` trained on the training images of `dataset`, on `device`; fastai's progress bar on stderr if `say` is given and stderr is a terminal"

@@ -62,11 +62,18 @@ def test_colab_install_cell(nb):
     code = [c for c in _cells(nb) if c['cell_type'] == 'code']
     assert code and INSTALL_RE.fullmatch(_src(code[0]).strip()), f"{nb}: its first code cell should be the Colab install cell"
 
-def _norm(s:str) -> str: return ' '.join(s.split())
+_QUOTES = str.maketrans({'‘': "'", '’': "'", '“': '"', '”': '"'})
 
-def _as_in_readme(md:str) -> str:
-    "Markdown of the home page as the README has it: links to notebooks are relative to the repository's root"
-    return re.sub(r'\]\(((?:[\w-]+/)*[\w-]+\.ipynb)\)', r'](nbs/\1)', md)
+def _norm(s:str) -> str:
+    "Markdown as text to compare: links as their text (nbdev-readme points them at the site), straight quotes, one space"
+    s = s.translate(_QUOTES)
+    for _ in range(2): s = re.sub(r'!?\[([^\]]*)\]\([^)\s]*\)', r'\1', s)  # [text](url) -> text, a link in a link too
+    s = re.sub(r'^```\s+', '```', s, flags=re.M)  # "``` sh" -> "```sh"
+    return ' '.join(s.split())
+
+def _site_page(nb:Path) -> str:
+    "The page of the site nbdev makes of `nb`: its name without the number and the extension"
+    return (nb.parent/re.sub(r'^\d+_', '', nb.stem)).as_posix() + '.html'
 
 def _visible(cell) -> bool:
     return not re.search(r'^#\|\s*(hide|echo:\s*false|include:\s*false)\s*$', _src(cell), re.M)
@@ -76,17 +83,20 @@ README = (ROOT/'README.md').read_text()
 def test_readme_in_step_with_home_page():
     "Each paragraph of index.ipynb, and each output it prints, is in README.md (regenerate it with `nbdev-readme`)"
     readme, missing = _norm(README), []
-    for cell in _cells(Path('index.ipynb')):
+    for i, cell in enumerate(_cells(Path('index.ipynb'))):
         if cell['cell_type'] == 'markdown':
-            blocks = re.split(r'\n\s*\n', _as_in_readme(_src(cell)))
+            blocks = re.split(r'\n\s*\n', _src(cell))
+            if i == 0: blocks = [b for b in blocks if not b.startswith(('# ', '> '))]  # title and description: front matter
+            blocks = [b for b in blocks if not BADGE_RE.fullmatch(b.strip())]  # the badge: its link is checked below
         elif cell['cell_type'] == 'code' and _visible(cell):
             blocks = [''.join(o['text']) for o in cell.get('outputs', []) if o['output_type'] == 'stream']
         else: continue
         missing += [b for b in blocks if _norm(b) and _norm(b) not in readme]
+    assert f"https://colab.research.google.com/github/{OWNER_NAME}/blob/main/nbs/index.ipynb" in README
     assert not missing, "README.md is not in step with nbs/index.ipynb (run nbdev-readme); missing:\n" + '\n---\n'.join(missing)
 
 @pytest.mark.parametrize('nb', CHAPTERS, ids=str)
 def test_home_page_and_readme_list_every_chapter(nb):
     home = ''.join(_src(c) for c in _cells(Path('index.ipynb')) if c['cell_type'] == 'markdown')
     assert f"]({nb.as_posix()})" in home, f"the home page does not link {nb}"
-    assert f"](nbs/{nb.as_posix()})" in README, f"README.md does not link nbs/{nb}"
+    assert f"](nbs/{nb.as_posix()})" in README or f"/{_site_page(nb)})" in README, f"README.md does not link {nb} (nor its page)"

@@ -42,11 +42,18 @@ class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args): pass
 
 
+class _Server(ThreadingHTTPServer):
+    "The site's server: a browser that closes a page while a file is on its way is no error of the site's"
+    def handle_error(self, request, client_address):
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)): super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope='session')
 def site_url():
     "The built site, served on a free loopback port for the whole session"
     if not (SITE/'index.html').exists(): pytest.fail(f"no built site in {SITE}: run nbdev-docs first")
-    srv = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(SITE)))
+    srv = _Server(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(SITE)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield f'http://127.0.0.1:{srv.server_address[1]}'
     srv.shutdown()

@@ -21,7 +21,7 @@ def main(argv=None):
     import functools, os, threading
     from http.server import ThreadingHTTPServer
     from playwright.sync_api import sync_playwright
-    srv = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(conftest._Quiet, directory=str(conftest.SITE)))
+    srv = conftest._Server(('127.0.0.1', 0), functools.partial(conftest._Quiet, directory=str(conftest.SITE)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     url = f'http://127.0.0.1:{srv.server_address[1]}'
     pw = sync_playwright().start()
