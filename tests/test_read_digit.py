@@ -94,3 +94,16 @@ def test_predict_one_line_per_bad_file(good, tmp_path):
     assert len(printed) + len(errors) == len(names), (len(printed), len(errors), proc.stderr)
     assert proc.returncode == (2 if errors else 0)
 
+
+@pytest.mark.parametrize('name, problem', [('no-such.png', 'no such file'), ('a\0b.png', 'cannot be read (embedded null byte)'), ('.', 'is a directory')])
+def test_odd_names(name, problem):
+    with pytest.raises(ImageFileError) as e: read_digit(name)
+    assert e.value.path == name and e.value.problem.startswith(problem), e.value
+
+def test_zero_pixels_and_tiny_pictures():
+    from digitclf.photos import to_mnist, ImageContentError
+    for size in ((0, 0), (0, 5), (5, 0)):
+        with pytest.raises(ImageContentError, match='has no pixels'): to_mnist(Image.new('L', size))
+    with pytest.raises(ImageContentError, match='no ink'): to_mnist(Image.new('L', (1, 1)))
+    line = Image.new('L', (1, 50)); line.putpixel((0, 20), 255)
+    assert to_mnist(line).shape == (28, 28)
