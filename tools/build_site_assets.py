@@ -11,8 +11,8 @@ Two steps, both run by the build (`.ci/run`):
   take out of every HTML page the scripts Quarto's template writes in from CDNs and that the book does not need:
   the ES6 polyfill of cdnjs.cloudflare.com (MathJax 3 runs without it in every browser that runs the site), and
   require.js / jQuery of cdn.jsdelivr.net with their `define('jquery', ...)` (added to each page with an HTML output,
-  for Jupyter widgets; the book has none); and copy each notebook of nbs/ beside its page (the page's
-  "Download the notebook" link, written by nbs/filters/colab_badge.lua). A page that still loads a script, style or image from another host is named in a warning.
+  for Jupyter widgets; the book has none); and copy each notebook of nbs/ into the site's notebooks/ with a "Download the notebook" link
+  after each page's Colab badge (written here: Quarto would turn a link to X.ipynb into one to X.html). A page that still loads a script, style or image from another host is named in a warning.
 
 Usage: python tools/build_site_assets.py [--post-render [SITE]]
 """
@@ -48,6 +48,17 @@ def copy_mathjax(dest:Path=ASSETS/'mathjax', src:Path=ROOT/'node_modules'/'mathj
     return sum(p.stat().st_size for p in dest.rglob('*') if p.is_file())
 
 
+BADGE = re.compile(r'(<a class="colab-badge" href="https://colab\.research\.google\.com/github/[^/"]+/[^/"]+/blob/[^/"]+/nbs/([^"]+\.ipynb)">'
+                   r'<img [^>]*></a>)(?! <a class="notebook-download")')
+DOWNLOAD = (' <a class="notebook-download" href="{href}" download><i class="bi bi-download" aria-hidden="true"></i>'
+            ' Download the notebook</a>')
+
+
+def add_download(html:str, to_root:str) -> str:
+    "`html` with a link to download its notebook (the site's copy, under `to_root`notebooks/) after its Colab badge"
+    return BADGE.sub(lambda m: m.group(1) + DOWNLOAD.format(href=f'{to_root}notebooks/{m.group(2)}'), html)
+
+
 def strip_cdn(html:str) -> str:
     "`html` without the CDN scripts of `CDN_SCRIPTS`"
     for pat in CDN_SCRIPTS: html = pat.sub('', html)
@@ -55,13 +66,13 @@ def strip_cdn(html:str) -> str:
 
 
 def copy_notebooks(site:Path, nbs:Path=ROOT/'nbs') -> list:
-    "Copy each notebook of `nbs` (the sources, with their saved outputs) beside its page in `site`: its download link"
+    "Copy each notebook of `nbs` (the sources, with their saved outputs) into `site`/notebooks/, at the same path: its page's download link"
     copied = []
     for nb in sorted(nbs.rglob('*.ipynb')):
         rel = nb.relative_to(nbs)
         if any(part.startswith(('.', '_')) for part in rel.parts): continue  # checkpoints, _proc
-        if not (site/rel.parent).is_dir(): continue  # a folder Quarto did not render
-        copied.append(Path(shutil.copy2(nb, site/rel)))
+        (site/'notebooks'/rel).parent.mkdir(parents=True, exist_ok=True)
+        copied.append(Path(shutil.copy2(nb, site/'notebooks'/rel)))
     return copied
 
 
@@ -71,7 +82,7 @@ def post_render(site:Path) -> list:
     foreign = []
     for page in sorted(site.rglob('*.html')):
         text = page.read_text(encoding='utf-8')
-        new = strip_cdn(text)
+        new = add_download(strip_cdn(text), '../'*(len(page.relative_to(site).parts) - 1))
         if new != text: page.write_text(new, encoding='utf-8')
         foreign += [f'{page.relative_to(site)}: {m.group(0)[:160]}' for m in FOREIGN.finditer(new)]
     return foreign

@@ -1,9 +1,9 @@
 -- The "Open In Colab" badge at the top of every notebook, `[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](URL)`:
 -- on the site its image is the book's own copy (assets/colab-badge.svg: no request to another host), shown inline
 -- (not a figure with a caption: Quarto makes a figure of a lone linked image), with the alt text "Open In Colab";
--- beside it, a link to download the page's notebook (copied into the site by `tools/build_site_assets.py --post-render`).
+-- `tools/build_site_assets.py --post-render` adds beside it a link to download the page's notebook (after Quarto, which
+-- would turn a link to X.ipynb into one to X.html).
 local BADGE = 'https://colab.research.google.com/assets/colab-badge.svg'
-local NOTEBOOK = '^https://colab%.research%.google%.com/github/[^/]+/[^/]+/blob/[^/]+/nbs/(.+%.ipynb)$'
 
 -- '../' once per folder between the project's root and this page (the pages of nbs/appendix/ are one down)
 local function to_root()
@@ -19,17 +19,13 @@ local function is_badge(link)
 end
 
 local function badge(link)
-  local src, nb = to_root() .. 'assets/colab-badge.svg', link.target:match(NOTEBOOK)
+  local src = to_root() .. 'assets/colab-badge.svg'
   if not quarto.doc.is_format('html') then
     local img = link.content[1]
     img.src = src
     return pandoc.Link({img}, link.target)
   end
   local html = string.format('<a class="colab-badge" href="%s"><img src="%s" alt="Open In Colab" width="117" height="20"></a>', link.target, src)
-  if nb then  -- the notebook sits beside its page in the site
-    local name = nb:match('[^/]+$')
-    html = html .. string.format(' <a class="notebook-download" href="%s" download><i class="bi bi-download" aria-hidden="true"></i> Download the notebook</a>', name)
-  end
   return pandoc.RawInline('html', html)
 end
 

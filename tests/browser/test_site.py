@@ -104,7 +104,7 @@ def test_colab_badge_download_and_source_link(desktop, site_url):
     assert badge and all(src.startswith(site_url) and src.endswith('/assets/colab-badge.svg') and alt == 'Open In Colab' and not fig
                          for src, alt, fig in badge), badge
     download = p.eval_on_selector_all('a.notebook-download', 'els => els.map(e => e.href)')
-    assert download == [f"{site_url}/{nb}"], download
+    assert download == [f"{site_url}/notebooks/{nb}"], download
     with urlopen(download[0]) as r: assert r.status == 200 and b'"cells"' in r.read()
     source = p.eval_on_selector_all('a.toc-action', 'els => els.map(e => e.href)')
     assert f'{REPO_URL}/blob/main/nbs/{nb}' in source, source
