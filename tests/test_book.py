@@ -100,3 +100,28 @@ def test_home_page_and_readme_list_every_chapter(nb):
     home = ''.join(_src(c) for c in _cells(Path('index.ipynb')) if c['cell_type'] == 'markdown')
     assert f"]({nb.as_posix()})" in home, f"the home page does not link {nb}"
     assert f"](nbs/{nb.as_posix()})" in README or f"/{_site_page(nb)})" in README, f"README.md does not link {nb} (nor its page)"
+
+def _anchor(heading:str) -> str:
+    "The id Quarto (pandoc) gives a heading: lowercase, spaces to '-', punctuation but '_', '-', '.' dropped"
+    h = re.sub(r'[^\w\s.-]', '', heading.replace('`', '').replace('*', '').lower())
+    return re.sub(r'^[^a-z]+', '', re.sub(r'\s+', '-', h.strip()))
+
+def _anchors(nb:Path) -> set:
+    "The anchors of the headings of the notebook `nb` (a path under `nbs/`)"
+    return {_anchor(m[1]) for c in _cells(nb) if c['cell_type'] == 'markdown'
+            for m in re.finditer(r'^#{2,6} (.+)$', _src(c), re.M)}
+
+def test_questionnaire_map_links_resolve():
+    "Appendix F maps fastbook's 37 questions, each to a heading that exists in the chapter it links"
+    table = '\n'.join(_src(c) for c in _cells(Path('appendix/06_questionnaire.ipynb')) if c['cell_type'] == 'markdown')
+    rows = re.findall(r'^\| (\d+) \|.*\]\(\.\./([\w.]+\.ipynb)#([\w.-]+)\) \|$', table, re.M)
+    assert [int(n) for n, *_ in rows] == list(range(1, 38))
+    broken = [(n, nb, a) for n, nb, a in rows if a not in _anchors(Path(nb))]
+    assert not broken, broken
+
+@pytest.mark.parametrize('nb', [f'{n:02d}' for n in range(11)])
+def test_every_chapter_ends_with_its_study_sections(nb):
+    "Every chapter ends with Summary, Questionnaire, Exercises and Further research, in that order"
+    path = next(NBS.glob(f'{nb}_*.ipynb')).relative_to(NBS)
+    heads = [m[1].strip() for c in _cells(path) if c['cell_type'] == 'markdown' for m in re.finditer(r'^## (.+)$', _src(c), re.M)]
+    assert heads[-4:] == ['Summary', 'Questionnaire', 'Exercises', 'Further research'], heads[-6:]

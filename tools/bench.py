@@ -39,11 +39,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from digitclf.data import load_mnist
 from digitclf.neural_net import digit_cnn
-try:  # DESIGN.md's layout: chapter 7's models in `digitclf.models`
-    from digitclf.models import NearestNeighbours, NetClassifier, RECIPES, accuracy, predict, train_classifier
-except ImportError:  # the layout before it, with chapter 7's code in `digitclf.full_mnist`
-    from digitclf.full_mnist import NearestNeighbours, NetClassifier, accuracy, predict
-    from digitclf.full_mnist import TRAINING as RECIPES, train_model as train_classifier
+from digitclf.models import NearestNeighbours, NetClassifier, RECIPES, accuracy, predict, train_classifier
 
 
 # The new recipe for chapter 7's CNN ----------------------------------------------------------------------
@@ -288,11 +284,8 @@ def wall(cmd) -> float:
 
 def cached_cnn(say):
     "The full-MNIST CNN from the cache of trained models (trained there first if need be)"
-    try: from digitclf.model_cache import get_model
-    except ImportError:
-        from digitclf.full_mnist import get_model
-        return get_model('cnn', data='full', say=say)
-    return get_model('cnn', dataset='full', say=say)
+    from digitclf.model_cache import get_model
+    return get_model('cnn', dataset='full', say=say).model
 
 def bench_cli(runs:int=5):
     "The `digitclf` command's wall times, with a warm cache, next to `python -c 'import torch'`"

@@ -8,10 +8,18 @@ versions are the ones imported, imports `digitclf.models`, `digitclf.model_cache
 the MNIST sample into a new cache with `get_mnist` (which holds a filelock lock meanwhile), and runs
 `python -m digitclf predict` on one picture of a digit. Prints each check and "pass" or "FAIL"; exits 1 on failure.
 
-Usage: python tools/check_lowest.py [--fastprogress 1.0.3] [--filelock 3.12.0] [--model pixel --data sample]
+Usage: python tools/check_lowest.py [--fastprogress X] [--filelock Y] [--model cnn --data full]
+(default: the lowest versions `pyproject.toml` declares, `>=X`)
 """
-import argparse, os, subprocess, sys, tempfile
+import argparse, os, re, subprocess, sys, tempfile
 from pathlib import Path
+
+def declared_lowest(name:str) -> str:
+    "The version `pyproject.toml` declares as the lowest for `name` (`name>=X`)"
+    text = (Path(__file__).resolve().parent.parent/'pyproject.toml').read_text()
+    m = re.search(rf'"{name}>=([0-9][0-9.]*)', text)
+    if m is None: sys.exit(f"check_lowest: pyproject.toml declares no lowest version of {name} ({name}>=X)")
+    return m[1]
 
 CHECK = """import sys, fastprogress, filelock
 want = dict(fastprogress=sys.argv[1], filelock=sys.argv[2])
@@ -37,10 +45,10 @@ def run(cmd, env, cwd=None) -> subprocess.CompletedProcess:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--fastprogress', default='1.0.3', help="the lowest fastprogress to check (default: %(default)s)")
-    p.add_argument('--filelock', default='3.12.0', help="the lowest filelock to check (default: %(default)s)")
-    p.add_argument('--model', default='pixel', help="the model `digitclf predict` uses (default: %(default)s)")
-    p.add_argument('--data', default='sample', help="its data set (default: %(default)s)")
+    p.add_argument('--fastprogress', default=declared_lowest('fastprogress'), help="the lowest fastprogress to check (default: %(default)s)")
+    p.add_argument('--filelock', default=declared_lowest('filelock'), help="the lowest filelock to check (default: %(default)s)")
+    p.add_argument('--model', default='cnn', help="the model `digitclf predict` uses (default: %(default)s)")
+    p.add_argument('--data', default='full', help="its data set (default: %(default)s)")
     args = p.parse_args(argv)
     ok = True
     with tempfile.TemporaryDirectory(prefix='check_lowest-') as d:

@@ -6,10 +6,11 @@ A notebook that reads `../pyproject.toml`, `playground/models.js` or any other f
 here, where `nbdev-test` (run inside `nbs/`) would not notice. Cells flagged `slow` or `notest` are skipped,
 as `nbdev-test` does by default; `--flags slow` runs the slow ones too.
 
-Usage: python tools/run_alone.py [NOTEBOOK ...] [--flags slow] [--timeout SECONDS]
+Usage: python tools/run_alone.py [NOTEBOOK ...] [--flags slow] [--timeout SECONDS] [--jobs N]
 Prints one line per notebook (ok or FAILED, and its seconds), then "N passed, M failed"; exits 1 on any failure.
 """
 import argparse, os, shutil, subprocess, sys, tempfile, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,18 +45,20 @@ def main(argv=None):
     p.add_argument('notebooks', nargs='*', type=Path, help="notebooks to run (default: every notebook under nbs/)")
     p.add_argument('--flags', default='', help="space-separated flags whose cells run too, e.g. 'slow'")
     p.add_argument('--timeout', type=int, default=1200, help="seconds each cell may take (0: no limit; default: %(default)s)")
+    p.add_argument('--jobs', type=int, default=os.cpu_count() or 1, help="notebooks run at a time (default: the cores, %(default)s)")
     args = p.parse_args(argv)
     nbs = [nb.resolve() for nb in args.notebooks] or notebooks()
     skip = tuple(f for f in SKIP_FLAGS if f not in args.flags.split())
     passed = failed = 0
-    for nb in nbs:
-        ok, secs, printed = run_alone(nb, skip, args.timeout)
-        name = nb.relative_to(NBS) if nb.is_relative_to(NBS) else nb
-        print(f"{'ok    ' if ok else 'FAILED'} {secs:7.1f} s  {name}", flush=True)
-        if ok: passed += 1
-        else:
-            failed += 1
-            print('\n'.join('    ' + line for line in printed.strip().splitlines()[-40:]), flush=True)
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:  # each notebook runs in a process of its own
+        runs = pool.map(lambda nb: (nb, *run_alone(nb, skip, args.timeout)), nbs)
+        for nb, ok, secs, printed in runs:
+            name = nb.relative_to(NBS) if nb.is_relative_to(NBS) else nb
+            print(f"{'ok    ' if ok else 'FAILED'} {secs:7.1f} s  {name}", flush=True)
+            if ok: passed += 1
+            else:
+                failed += 1
+                print('\n'.join('    ' + line for line in printed.strip().splitlines()[-40:]), flush=True)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

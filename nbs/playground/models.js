@@ -28,10 +28,13 @@ async function get(base, name, as) {
  * models' mean images and digits, and where the CNN is (`models.json`, a few hundred kB: all pixel similarity needs) */
 export const loadInfo = base => get(base, 'models.json', 'json');
 
-/** The CNN of `info`, run by onnxruntime-web (imported here, on first use): a function from a 28x28 image
- * (Float32Array, light ink on black) to the probability of each of its digits */
-export async function loadCnn(base, info) {
-  const ort = await import('./ort/ort.wasm.min.mjs');
+/** onnxruntime-web's module (its WebAssembly, 14 MB, is fetched only when the CNN's session is made) */
+export const importOrt = () => import('./ort/ort.wasm.min.mjs');
+
+/** The CNN of `info`, run by onnxruntime-web (`ortModule`: its import, started early or here): a function from a
+ * 28x28 image (Float32Array, light ink on black) to the probability of each of its digits */
+export async function loadCnn(base, info, ortModule = importOrt()) {
+  const ort = await ortModule;
   ort.env.wasm.wasmPaths = new URL('ort/', import.meta.url).href;  // the site's own copy: no CDN
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(new Uint8Array(await get(base, info.cnn.file, 'arrayBuffer')),

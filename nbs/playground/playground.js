@@ -7,7 +7,7 @@
 // (from models.json: they answer at once), "ready" once the CNN is too (onnxruntime-web, 14 MB, loaded after them);
 // `data-cnn` says how the CNN stands: "loading", "ready" or "failed".
 import {greyPixels, shrink, toMnist} from './to_mnist.js';
-import {argBest, distances, loadCnn, loadInfo} from './models.js';
+import {argBest, distances, importOrt, loadCnn, loadInfo} from './models.js';
 
 const $ = id => document.getElementById(id);
 const root = $('playground'), pad = $('draw'), status = $('pg-status');
@@ -122,6 +122,8 @@ $('photo').addEventListener('change', async () => {
 // ---- classify ----
 const base = new URL('models/', import.meta.url);
 let cnnModel = null;  // the CNN's function, once onnxruntime-web and its weights are loaded
+const ortModule = importOrt();  // onnxruntime-web's script, fetched meanwhile: nothing waits for it but the CNN
+ortModule.catch(() => {});      // (its failure is the CNN's, reported there)
 const ready = loadInfo(base).then(info => {
   const {pixel, pixel_sample: sample, cnn} = info;
   makeBars('cnn', cnn.digits); makeBars('pixel', pixel.digits); makeBars('pixel-l2', pixel.digits); makeBars('pixel-3-7', sample.digits);
@@ -132,7 +134,7 @@ const ready = loadInfo(base).then(info => {
   root.querySelector('[data-accuracy="pixel-3-7"]').textContent = pct(sample.accuracy);
   status.textContent = 'Draw a digit in the square, or choose a photo of one.';
   Object.assign(root.dataset, {state: 'pixel', cnn: 'loading', pixelMs: Math.round(performance.now())});
-  loadCnn(base, info).then(f => {  // the CNN joins in when it is loaded: the current picture is classified again
+  loadCnn(base, info, ortModule).then(f => {  // the CNN joins in when it is loaded: the current picture is classified again
     cnnModel = f;
     Object.assign(root.dataset, {state: 'ready', cnn: 'ready', readyMs: Math.round(performance.now())});  // since the page was asked for
     update();
