@@ -20,11 +20,6 @@ end
 
 local function badge(link)
   local src = to_root() .. 'assets/colab-badge.svg'
-  if not quarto.doc.is_format('html') then
-    local img = link.content[1]
-    img.src = src
-    return pandoc.Link({img}, link.target)
-  end
   local html = string.format('<a class="colab-badge" href="%s"><img src="%s" alt="Open In Colab" width="117" height="20"></a>', link.target, src)
   return pandoc.RawInline('html', html)
 end
@@ -38,6 +33,9 @@ return {
       if badge_html then return pandoc.Para({badge_html}) end
     end,
     Inlines = function(inlines)
+      -- only the HTML pages: the Markdown copies and README.md (nbdev-readme) keep Colab's own badge, which
+      -- GitHub shows, and no file of the site's assets that a README at the repository's root could not reach
+      if not quarto.doc.is_format('html') then return nil end
       local changed = false
       for i, el in ipairs(inlines) do
         if is_badge(el) then inlines[i] = badge(el); changed = true end
