@@ -124,4 +124,11 @@ def test_every_chapter_ends_with_its_study_sections(nb):
     "Every chapter ends with Summary, Questionnaire, Exercises and Further research, in that order"
     path = next(NBS.glob(f'{nb}_*.ipynb')).relative_to(NBS)
     heads = [m[1].strip() for c in _cells(path) if c['cell_type'] == 'markdown' for m in re.finditer(r'^## (.+)$', _src(c), re.M)]
+    heads = [h for h in heads if h != 'Answer']  # the titles of the questionnaire's collapsed answers (callouts)
     assert heads[-4:] == ['Summary', 'Questionnaire', 'Exercises', 'Further research'], heads[-6:]
+
+def test_every_fastbook_question_is_asked_once():
+    "Between them, the chapters' questionnaires ask each of fastbook chapter 4's 37 questions, once (a `<!-- fastbook QN -->` tag each)"
+    tags = [int(n) for nb in sorted(NBS.glob('[0-9][0-9]_*.ipynb')) for c in _cells(nb.relative_to(NBS))
+            if c['cell_type'] == 'markdown' for n in re.findall(r'<!-- fastbook Q(\d+) -->', _src(c))]
+    assert sorted(tags) == list(range(1, 38)), sorted(tags)
