@@ -4,6 +4,7 @@ sidebar, its heading and its <title>, its Colab badge, notebook download and sou
 what a reader looks for, its outputs fit their boxes and its figures are shown near the size they were drawn, and
 nothing overflows a phone's width. Each page is opened once for the desktop checks and once at a phone's width."""
 import re
+from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 from urllib.request import urlopen
 
@@ -157,12 +158,38 @@ def test_copy_button_clears_first_line(desktop):
     assert covered == [], covered
 
 
+def png_dpi(path) -> float|None:
+    "The resolution a PNG file records (its pHYs chunk), in dots per inch; None if it records none"
+    import struct
+    data = Path(path).read_bytes()
+    i = 8
+    while i + 8 <= len(data):
+        n, kind = struct.unpack('>I', data[i:i+4])[0], data[i+4:i+8]
+        if kind == b'pHYs':
+            x, _, unit = struct.unpack('>IIB', data[i+8:i+17])
+            return x*0.0254 if unit == 1 else None
+        if kind == b'IDAT': return None
+        i += 12 + n
+    return None
+
+
+def drawn_width(v, src, natural) -> float:
+    """The width in CSS pixels (96 to the inch) a figure was drawn at: matplotlib's notebook figures are saved at twice
+    their dpi (`retina`, 200 dpi for 100 dpi figures), so a 6.8-inch figure is a PNG of 1360 pixels, meant for 653 CSS px"""
+    from urllib.parse import urljoin, urlparse
+    url = urlparse(urljoin(v.page.url, src))
+    path = SITE/url.path.lstrip('/')
+    dpi = png_dpi(path) if path.suffix == '.png' and path.exists() else None
+    return natural*96/dpi if dpi else natural
+
+
 def figures_shown_small(v):
     "`[(image, shown px, drawn px)]` of the output figures shown at less than FIGURE_SHOWN_AT_LEAST of their drawn width"
-    return v.page.evaluate("""k => [...document.querySelectorAll('main .cell-output-display img, main .quarto-figure img')]
+    shown = v.page.evaluate("""() => [...document.querySelectorAll('main .cell-output-display img, main .quarto-figure img')]
         .filter(i => i.naturalWidth > 0 && !i.closest('a.colab-badge'))
-        .map(i => [i.getAttribute('src'), Math.round(i.getBoundingClientRect().width), i.naturalWidth])
-        .filter(([, shown, drawn]) => shown < k*drawn)""", FIGURE_SHOWN_AT_LEAST)
+        .map(i => [i.getAttribute('src'), Math.round(i.getBoundingClientRect().width), i.naturalWidth])""")
+    sized = [(src, w, round(drawn_width(v, src, natural))) for src, w, natural in shown]
+    return [(src, w, drawn) for src, w, drawn in sized if w < FIGURE_SHOWN_AT_LEAST*drawn]
 
 
 def test_figures_shown_at_their_size(desktop):
