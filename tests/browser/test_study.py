@@ -15,7 +15,7 @@ def test_chapter_ends_with_study_sections(visit, page):
 
 
 def test_answer_opens(visit):
-    "An answer of chapter 2's questionnaire is hidden until the reader clicks it, then shown"
+    "An answer of chapter 2's questionnaire is hidden until the reader clicks it (or presses Enter on it), then shown"
     v = visit('pixel_similarity.html')
     callouts = v.page.locator('#questionnaire .callout')
     assert callouts.count() >= 5
@@ -25,3 +25,7 @@ def test_answer_opens(visit):
     first.locator('.callout-header').click()
     body.wait_for(state='visible', timeout=5000)
     assert 'ideal' in body.inner_text()
+    second = callouts.nth(1)
+    second.locator('.callout-header').focus()
+    v.page.keyboard.press('Enter')  # the header is a button: the keyboard opens it too
+    second.locator('.callout-collapse').wait_for(state='visible', timeout=5000)
