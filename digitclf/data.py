@@ -18,6 +18,8 @@ import torch
 from filelock import FileLock, Timeout
 from PIL import Image
 
+from .catalog import DATASETS  # the digits of each data set: one list, torch-free (appendix B)
+
 # %% auto #0
 __all__ = ['URLs', 'SPLITS', 'LAYOUTS', 'PARTIAL_MARK', 'fastai_quietly', 'mnist_arrays', 'load_mnist', 'mnist_layout',
            'cache_dir', 'UnsafeCacheError', 'manifest_path', 'is_complete', 'get_mnist']
@@ -83,8 +85,8 @@ def load_mnist(split:str='train', # 'train' (60,000 images) or 'test' (10,000; a
 
 # %% ../nbs/appendix/01_mnist_data.ipynb #c3a1207c
 LAYOUTS = {
-    URLs.MNIST_SAMPLE: dict(name='mnist_sample', splits={'train': 'train', 'valid': 'test'}, digits=(3, 7), csv=True),
-    URLs.MNIST: dict(name='mnist_png', splits={'training': 'train', 'testing': 'test'}, digits=tuple(range(10)), csv=False),
+    URLs.MNIST_SAMPLE: dict(name='mnist_sample', splits={'train': 'train', 'valid': 'test'}, digits=DATASETS['sample'], csv=True),
+    URLs.MNIST: dict(name='mnist_png', splits={'training': 'train', 'testing': 'test'}, digits=DATASETS['full'], csv=False),
 }
 
 def mnist_layout(url:str) -> dict:
