@@ -6,7 +6,7 @@ Docs: https://digitclf.github.io/digitclf/full_mnist.html.md"""
 
 # %% ../nbs/07_full_mnist.ipynb #ab2a3858
 from __future__ import annotations
-import math, warnings
+import math, time, warnings
 from contextlib import nullcontext
 import torch
 import torch.nn.functional as F
@@ -21,7 +21,7 @@ from .neural_net import digit_cnn, simple_net
 # %% auto #0
 __all__ = ['DISTANCES', 'BUILDERS', 'RECIPES', 'check_images', 'DigitClassifier', 'predict_probs', 'predict', 'accuracy',
            'NearestMean', 'NearestNeighbours', 'NetClassifier', 'softmax_regression', 'mlp', 'tensor_dls',
-           'build_model', 'train_classifier', 'confusion_matrix', 'most_confused', 'plot_confusion']
+           'build_model', 'train_classifier', 'fit_fast', 'confusion_matrix', 'most_confused', 'plot_confusion']
 
 # %% ../nbs/07_full_mnist.ipynb #eb1c4435
 def _describe(x):
@@ -272,7 +272,11 @@ BUILDERS = {  # a builder per name of `catalog.MODELS`: `builder(classes, **kwar
     'mlp': _net(mlp),
     'cnn': _net(lambda n_out: digit_cnn(n_out, width=16)),
 }
-RECIPES = {'linear': dict(epochs=3, lr=1e-2), 'mlp': dict(epochs=3, lr=3e-3), 'cnn': dict(epochs=2, lr=1e-2)}  # how the nets train
+RECIPES = {  # how the nets train: fastai's `fit_one_cycle` for the two small ones, `fit_fast` (above) for the CNN
+    'linear': dict(epochs=3, lr=1e-2, bs=128),
+    'mlp': dict(epochs=3, lr=3e-3, bs=128),
+    'cnn': dict(epochs=1.25, lr=1e-2, bs=256, fast=True),
+}
 
 def build_model(name:str, # one of `catalog.MODELS`
                 classes=range(10), # the digits it tells apart
@@ -282,25 +286,28 @@ def build_model(name:str, # one of `catalog.MODELS`
     check_names([name])
     return BUILDERS[name](classes, **kwargs)
 
-def _check_hyper(name, epochs, lr, bs):
-    "A `ValueError` naming the fix, unless `epochs`, `lr` and `bs` can train"
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+def _check_hyper(name, epochs, lr, bs, fast=False):
+    "A `ValueError` naming the fix, unless `epochs`, `lr` and `bs` can train (`fast`: by `fit_fast`, which takes a fraction of an epoch)"
+    if fast:
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or not math.isfinite(epochs) or epochs <= 0:
+            raise ValueError(f"epochs must be a positive number of passes over the images (RECIPES[{name!r}] uses {RECIPES[name]['epochs']}); got {epochs!r}")
+    elif not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"epochs must be a whole number, at least 1; got {epochs!r}")
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a positive, finite learning rate (RECIPES[{name!r}] uses {RECIPES[name]['lr']}); got {lr!r}")
     if not isinstance(bs, int) or isinstance(bs, bool) or bs < 1:
-        raise ValueError(f"bs must be a whole number of images per batch, at least 1 (128 by default); got {bs!r}")
+        raise ValueError(f"bs must be a whole number of images per batch, at least 1 (RECIPES[{name!r}] uses {RECIPES[name]['bs']}); got {bs!r}")
 
 def train_classifier(name:str, # one of `catalog.MODELS`
                      x:Tensor, # training images (N,28,28) with pixels in [0,1], on the device to train on
                      y:Tensor, # their digits, an integer tensor; the model's classes are the digits found here
                      seed:int=42, # random seed, for results that are the same on every run
-                     epochs:int|None=None, # for the learned models (default: `RECIPES[name]`)
+                     epochs:float|None=None, # for the learned models: passes over `x` (default: `RECIPES[name]`)
                      lr:float|None=None, # for the learned models: the peak learning rate (default: `RECIPES[name]`)
-                     bs:int=128, # for the learned models: images per training batch
+                     bs:int|None=None, # for the learned models: images per training batch (default: `RECIPES[name]`)
                      valid:tuple|None=None, # `(images, digits)` to report after each epoch (learned models)
-                     show_progress:bool=True, # fastai's progress bar (learned models)
-                     show_table:bool|None=None, # fastai's table of losses after each epoch (default: as `show_progress`)
+                     show_progress:bool=True, # a progress bar (learned models)
+                     show_table:bool|None=None, # a table of losses after each epoch (default: as `show_progress`)
                      **kwargs, # passed to `build_model`
                     ) -> DigitClassifier: # trained, in eval mode, on `x`'s device
     "Build the model `name` for the digits in `y` and train it on `x`"
@@ -310,8 +317,8 @@ def train_classifier(name:str, # one of `catalog.MODELS`
         raise ValueError(f"y must be an integer tensor of digits, as load_mnist gives; got {_describe(y)} (use y.long())")
     if len(x) != len(y): raise ValueError(f"x and y must have the same length; got {len(x)} images and {len(y)} labels")
     if name in RECIPES:
-        hyper = RECIPES[name] | {k: v for k, v in dict(epochs=epochs, lr=lr).items() if v is not None}
-        _check_hyper(name, hyper['epochs'], hyper['lr'], bs)
+        hyper = RECIPES[name] | {k: v for k, v in dict(epochs=epochs, lr=lr, bs=bs).items() if v is not None}
+        _check_hyper(name, hyper['epochs'], hyper['lr'], hyper['bs'], hyper.get('fast', False))
     with fastai_quietly():
         from fastai.callback.schedule import fit_one_cycle  # gives `Learner` its `fit_one_cycle`
         from fastai.learner import Learner
@@ -321,15 +328,74 @@ def train_classifier(name:str, # one of `catalog.MODELS`
     model = build_model(name, y.unique().cpu(), **kwargs).to(x.device)
     if not isinstance(model, NetClassifier): return model.fit(x, y).eval()
     valid = None if valid is None else (check_images(valid[0], 'valid images').to(x.device), model.targets(valid[1]).to(x.device))
-    learn = Learner(tensor_dls(x, model.targets(y), valid, bs=bs), model, loss_func=F.cross_entropy,
+    show_table = show_progress if show_table is None else show_table
+    if hyper.get('fast'):
+        return fit_fast(model, x, model.targets(y), hyper['epochs'], hyper['lr'], bs=hyper['bs'], seed=seed, valid=valid,
+                        show_progress=show_progress, show_table=show_table).eval()
+    learn = Learner(tensor_dls(x, model.targets(y), valid, bs=hyper['bs']), model, loss_func=F.cross_entropy,
                     metrics=batch_accuracy if valid is not None else [])
     learn.recorder.valid_metrics = valid is not None  # no valid set: no valid_loss column
-    show_table = show_progress if show_table is None else show_table
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', 'Your generator is empty')  # fastprogress, on an empty valid set
         with learn.no_bar() if not show_progress else nullcontext(), learn.no_logging() if not show_table else nullcontext():
             learn.fit_one_cycle(hyper['epochs'], hyper['lr'])
     return model.eval()
+
+# %% ../nbs/07_full_mnist.ipynb #841c253c
+def fit_fast(model:nn.Module, # the network to train, in place, on the device of `x`
+             x:Tensor, # training images (N,28,28), the model's input
+             t:Tensor, # their targets: class indices (N,)
+             epochs:float, # passes over `x`; a fraction is fine (1.25: one pass and a quarter of the next)
+             lr:float, # the peak learning rate of the one cycle
+             bs:int=256, # images per step; each pass drops its last, incomplete batch, as fastai does
+             betas:tuple=(0.7, 0.9), # Adam's: shorter memories than its default (0.9, 0.999)
+             seed:int=42, # the order of the batches
+             valid:tuple|None=None, # `(images, targets)` to report after each pass
+             show_progress:bool=True, # a progress bar (fastai's, from fastprogress)
+             show_table:bool|None=None, # the losses after each pass (default: as `show_progress`)
+            ) -> nn.Module: # `model`, trained, in train mode
+    "Train `model` with Adam and one-cycle learning rates in a plain PyTorch loop, batches cut from the tensor `x`"
+    with fastai_quietly(): import fastai.callback.progress as bars  # the bars fastai's `Learner` shows (appendix D swaps them)
+    show_table = show_progress if show_table is None else show_table
+    per_pass = max(1, len(x)//bs)
+    steps = max(1, round(epochs*per_pass))
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=betas)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.25, cycle_momentum=False)
+    order = torch.Generator().manual_seed(seed)
+    passes = bars.master_bar(range(math.ceil(steps/per_pass))) if show_progress else range(math.ceil(steps/per_pass))
+    write = passes.write if show_progress else lambda row, table: print(*row, sep='  ')  # one line per pass
+    if show_table: write(['epoch', 'train_loss'] + (['valid_loss', 'accuracy'] if valid else []) + ['time'], table=True)
+    on_cpu = x.device.type == 'cpu'
+    if on_cpu: model.to(memory_format=torch.channels_last)  # oneDNN's fastest layout for convolutions
+    model.train()
+    try:
+        for p in passes:
+            start, perm = time.perf_counter(), torch.randperm(len(x), generator=order).to(x.device)
+            n = min(per_pass, steps - p*per_pass)
+            losses = []
+            for i in bars.progress_bar(range(n), parent=passes) if show_progress else range(n):
+                idx = perm[i*bs:(i + 1)*bs]
+                loss = F.cross_entropy(model(x[idx]), t[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                losses.append(loss.detach())
+            if show_table:
+                row = [f'{p + n/per_pass:g}', f'{torch.stack(losses).mean():.6f}']
+                if valid: row += [f'{v:.6f}' for v in _valid_scores(model, *valid)]
+                write(row + [time.strftime('%M:%S', time.gmtime(time.perf_counter() - start))], table=True)
+    finally:
+        if on_cpu: model.to(memory_format=torch.contiguous_format)
+    return model
+
+def _valid_scores(model, x, t, bs=1000):
+    "The loss and the accuracy of `model` on images `x` with targets `t`, in eval mode; the model is left in train mode"
+    model.eval()
+    with torch.no_grad(): out = torch.cat([model(b) for b in x.split(bs)])
+    model.train()
+    return F.cross_entropy(out, t).item(), (out.argmax(1) == t).float().mean().item()
+
 
 # %% ../nbs/07_full_mnist.ipynb #16bb4e02
 def confusion_matrix(preds:Tensor, # predicted digits (N,)

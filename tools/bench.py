@@ -2,11 +2,12 @@
 """Speed figures of the book, side by side with their peers, measured in one run on this machine.
 
 Chapter 7 (full MNIST: 60,000 training and 10,000 test digits):
-- training the CNN to 99% test accuracy, 5 seeds, the recipes in turns (book, new, peer, new, peer, ...; the book's
-  recipe, the slowest, only for the first seed unless `--book-seeds` says more):
-  * book: chapter 7's recipe through the library (`train_classifier('cnn', ...)`: `digit_cnn(10, width=16)`,
-    fastai's `fit_one_cycle` with `RECIPES['cnn']`, batches of 128 from fastai's `DataLoader`);
-  * new: `train_fast_cnn` below, the same network in a plain PyTorch loop (1.25 epochs, batches of 256);
+- training the CNN to 99% test accuracy, 5 seeds, the recipes in turns (before, chapter 7, peer, chapter 7, peer, ...; the former
+  recipe, the slowest, only for the first seed unless `--before-seeds` says more):
+  * chapter 7: the library's recipe (`train_classifier('cnn', ...)`: `digit_cnn(10, width=16)` trained by
+    `fit_fast` with `RECIPES['cnn']`: a plain PyTorch loop, 1.25 epochs, batches of 256, channels-last on a CPU);
+  * before: the same network as chapter 7 trained it before issue 17 (`train_before` below: fastai's
+    `fit_one_cycle`, 2 epochs, batches of 128 from `tensor_dls`);
   * peer: the final recipe of github.com/tuomaso/train_mnist_fast (`8_Final_00s76.ipynb`): two conv layers
     with max-pooling, dense 800-256-10, Adam betas (0.7, 0.9), one-cycle LR 0.01, batches of 256, one epoch,
     the data normalised and shuffled once beforehand (not timed, as there);
@@ -32,79 +33,29 @@ On a shared machine the times are noisy: compare the figures of one run with eac
 in turns for that), not with another run's. It prints figures and asserts nothing about time.
 """
 from __future__ import annotations
-import argparse, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
-from contextlib import contextmanager, nullcontext
+import argparse, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from digitclf.data import load_mnist
-from digitclf.neural_net import digit_cnn
-from digitclf.models import NearestNeighbours, NetClassifier, RECIPES, accuracy, predict, train_classifier
+from digitclf.models import NearestNeighbours, NetClassifier, RECIPES, accuracy, build_model, predict, tensor_dls, train_classifier
 
 
-# The new recipe for chapter 7's CNN ----------------------------------------------------------------------
+# Chapter 7's recipe before issue 17 ---------------------------------------------------------------------
 
-def _idle_and_total() -> tuple:
-    "The CPU time all cores have spent idle, and in all, since boot, in ticks (Linux's /proc/stat)"
-    with open('/proc/stat') as f: ticks = [int(t) for t in f.readline().split()[1:]]
-    return ticks[3] + ticks[4], sum(ticks)  # idle + waiting for the disk, everything
-
-def free_cores(seconds:float=0.1 # how long to watch the cores
-              ) -> int: # at least 1, at most `os.cpu_count()`
-    "How many CPU cores the other processes leave idle: the idle share of the cores over `seconds`, times their number"
-    n = os.cpu_count() or 1
-    try:
-        idle0, total0 = _idle_and_total()
-        time.sleep(seconds)  # this process sleeps: what runs meanwhile is the others'
-        idle1, total1 = _idle_and_total()
-    except (OSError, ValueError, IndexError): return n  # no /proc/stat (not Linux): assume the cores are free
-    return max(1, min(n, round(n*(idle1 - idle0)/max(total1 - total0, 1))))
-
-@contextmanager
-def torch_threads(n:int # threads for torch's CPU operations inside the block
-                 ):
-    "Let torch use `n` threads inside the `with` block, and the number it had before after it"
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(before)
-
-def train_fast_cnn(x:Tensor, # training images (N,28,28), floats in [0,1], on the device to train on
-                   y:Tensor, # their digits
-                   seed:int=42, # seeds the initial weights and the order of the batches
-                   bs:int=256, # images per batch
-                   lr:float=1e-2, # the peak learning rate of the one cycle
-                   epochs:float=1.25, # passes over the training set (a fraction is fine)
-                   betas:tuple=(0.7, 0.9), # Adam's betas: train_mnist_fast's, shorter memories than the default (0.9, 0.999)
-                   threads:int|None=None, # CPU threads while training (default: `free_cores()`, the cores idle now)
-                  ) -> NetClassifier: # chapter 7's CNN, trained, in eval mode, on `x`'s device
-    "Chapter 7's CNN, `digit_cnn(10, width=16)`, trained in a plain PyTorch loop: Adam with a one-cycle learning rate"
-    classes = y.unique().cpu()
-    with torch.random.fork_rng(devices=[]):  # the same weights for the same seed, and the caller's random state untouched
-        torch.default_generator.manual_seed(seed)
-        model = NetClassifier(classes, digit_cnn(len(classes), width=16))
-    model = model.to(x.device)
-    order = torch.Generator().manual_seed(seed)
-    images, targets = x[:, None], model.targets(y).to(x.device)  # one tensor each, kept where they are
-    on_cpu = x.device.type == 'cpu'
-    if on_cpu: model.to(memory_format=torch.channels_last)  # the layout oneDNN's CPU convolutions are fastest in
-    n_batches = len(x)//bs
-    steps = max(1, round(epochs*n_batches))
-    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=betas)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.25, cycle_momentum=False)
-    model.train()
-    with torch_threads(threads or free_cores()) if on_cpu else nullcontext():
-        for step in range(steps):
-            i = step % n_batches
-            if i == 0: perm = torch.randperm(len(x), generator=order).to(x.device)  # a new order each epoch
-            idx = perm[i*bs:(i + 1)*bs]
-            loss = F.cross_entropy(model.net(images[idx]), targets[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-    if on_cpu: model.to(memory_format=torch.contiguous_format)
+def train_before(x:Tensor, y:Tensor, seed:int=42) -> NetClassifier:
+    "Chapter 7's CNN as the chapter trained it before: fastai's `Learner`, `fit_one_cycle(2, 1e-2)`, batches of 128 from `tensor_dls`"
+    from fastai.callback.schedule import fit_one_cycle  # gives `Learner` its `fit_one_cycle`
+    from fastai.learner import Learner
+    from fastai.torch_core import set_seed
+    set_seed(seed, reproducible=True)
+    model = build_model('cnn', y.unique().cpu()).to(x.device)
+    learn = Learner(tensor_dls(x, model.targets(y), bs=128), model, loss_func=F.cross_entropy)
+    learn.recorder.valid_metrics = False
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', 'Your generator is empty')  # fastprogress, on the empty valid set
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(2, 1e-2)
     return model.eval()
 
 
@@ -173,35 +124,32 @@ def peak_mib(device):
 med = statistics.median
 
 
-def bench_cnn(x_train, y_train, x_test, y_test, seeds=range(5), book_seeds:int=1):
-    "The three recipes in turns, one seed at a time (the book's, the slowest, for the first `book_seeds` only); prints every run, the medians and the ratios"
-    book = RECIPES['cnn']
-    recipes = {f"book (fastai, {book['epochs']} epochs, bs 128)": None, 'new (plain loop, 1.25 epochs, bs 256)': None,
-               'peer (train_mnist_fast, 1 epoch)': None}
-    names = list(recipes)
+def bench_cnn(x_train, y_train, x_test, y_test, seeds=range(5), before_seeds:int=1):
+    "The three recipes in turns, one seed at a time (the former one, the slowest, for the first `before_seeds` only); prints every run, the medians and the ratios"
+    r = RECIPES['cnn']
+    names = ['before (fastai, 2 epochs, bs 128)', f"chapter 7 (fit_fast, {r['epochs']:g} epochs, bs {r['bs']})", 'peer (train_mnist_fast, 1 epoch)']
     runs = {name: [] for name in names}  # (wall s, CPU s, accuracy)
     print(f"CNN on full MNIST, {len(seeds)} seeds, the recipes in turns: seconds of training (CPU seconds of the "
-          f"process), then test accuracy; torch threads: {torch.get_num_threads()} (book, peer), "
-          f"the free cores (new: {free_cores()} now)")
-    print(f"  {'seed':<5}" + ''.join(f"{n:>40}" for n in names))
+          f"process), then test accuracy; torch threads: {torch.get_num_threads()}")
+    print(f"  {'seed':<5}" + ''.join(f"{n:>44}" for n in names))
     for i, seed in enumerate(seeds):
-        book_runs = i < book_seeds
+        book_runs = i < before_seeds
         if book_runs:
-            m, w, c = timed(train_classifier, 'cnn', x_train, y_train, seed=seed, show_progress=False)
+            m, w, c = timed(train_before, x_train, y_train, seed=seed)
             runs[names[0]].append((w, c, accuracy(m, x_test, y_test)))
-        m, w, c = timed(train_fast_cnn, x_train, y_train, seed=seed)
+        m, w, c = timed(train_classifier, 'cnn', x_train, y_train, seed=seed, show_progress=False)
         runs[names[1]].append((w, c, accuracy(m, x_test, y_test)))
         px, py = peer_data(x_train, y_train, seed)
         m, w, c = timed(train_peer_cnn, px, py, seed)
         runs[names[2]].append((w, c, peer_accuracy(m, x_test, y_test)))
         show = lambda n, r: f"{r[-1][0]:.1f} s ({r[-1][1]:.1f})  {r[-1][2]:.4f}" if n != names[0] or book_runs else '-'
-        print(f"  {seed:<5}" + ''.join(f"{show(n, r):>40}" for n, r in runs.items()), flush=True)
+        print(f"  {seed:<5}" + ''.join(f"{show(n, r):>44}" for n, r in runs.items()), flush=True)
     medians = {n: [med(r[i] for r in rs) for i in range(3)] for n, rs in runs.items()}
-    print(f"  {'med.':<5}" + ''.join(f"{f'{w:.1f} s ({c:.1f})  {a:.4f}':>40}" for w, c, a in medians.values()))
-    print(f"  {'>=.99':<5}" + ''.join(f"{f'{sum(r[2] >= 0.99 for r in rs)}/{len(rs)} at 0.99':>40}" for rs in runs.values()))
+    print(f"  {'med.':<5}" + ''.join(f"{f'{w:.1f} s ({c:.1f})  {a:.4f}':>44}" for w, c, a in medians.values()))
+    print(f"  {'>=.99':<5}" + ''.join(f"{f'{sum(r[2] >= 0.99 for r in rs)}/{len(rs)} at 0.99':>44}" for rs in runs.values()))
     (bw, bc, _), (nw, nc, _), (pw, pc, _) = medians.values()
-    print(f"  new/peer: {nw/pw:.2f}x the time (CPU {nc/pc:.2f}x); new/book: {nw/bw:.2f}x (CPU {nc/bc:.2f}x); "
-          f"peer/book: {pw/bw:.2f}x (medians)")
+    print(f"  chapter 7/peer: {nw/pw:.2f}x the time (CPU {nc/pc:.2f}x); chapter 7/before: {nw/bw:.2f}x (CPU {nc/bc:.2f}x); "
+          f"peer/before: {pw/bw:.2f}x (medians)")
 
 
 def vote(labels:Tensor # the labels of each query's neighbours (N,k)
@@ -324,7 +272,7 @@ def main():
     p.add_argument('--device', help="cpu, cuda, ... (default: a GPU if there is one)")
     p.add_argument('--only', choices=('cnn', 'knn', 'cli'), help="measure one part only")
     p.add_argument('--seeds', type=int, default=5, help="CNN trainings per recipe (default 5)")
-    p.add_argument('--book-seeds', type=int, default=1, help="of those, how many for the book's recipe, the slowest (default 1)")
+    p.add_argument('--before-seeds', type=int, default=1, help="of those, how many for the former recipe, the slowest (default 1)")
     args = p.parse_args()
     device = torch.device(args.device) if args.device else default_device()
     start = time.perf_counter()
@@ -334,7 +282,7 @@ def main():
     x_train, y_train = load_mnist('train', device=device)
     x_test, y_test = load_mnist('test', device=device)
     same = True
-    if args.only in (None, 'cnn'): bench_cnn(x_train, y_train, x_test, y_test, seeds=range(args.seeds), book_seeds=args.book_seeds)
+    if args.only in (None, 'cnn'): bench_cnn(x_train, y_train, x_test, y_test, seeds=range(args.seeds), before_seeds=args.before_seeds)
     if args.only in (None, 'knn'):
         same = bench_knn(x_train, y_train, x_test, y_test, device)
         bench_pixel(x_train, y_train, x_test, y_test)
