@@ -382,7 +382,7 @@ def fit_fast(model:nn.Module, # the network to train, in place, on the device of
                 sched.step()
                 losses.append(loss.detach())
             if show_table:
-                row = [f'{p + n/per_pass:g}', f'{torch.stack(losses).mean():.6f}']
+                row = [f'{round(p + n/per_pass, 2):g}', f'{torch.stack(losses).mean():.6f}']
                 if valid: row += [f'{v:.6f}' for v in _valid_scores(model, *valid)]
                 write(row + [time.strftime('%M:%S', time.gmtime(time.perf_counter() - start))], table=True)
     finally:
