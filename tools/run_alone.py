@@ -6,6 +6,11 @@ A notebook that reads `../pyproject.toml`, `playground/models.js` or any other f
 here, where `nbdev-test` (run inside `nbs/`) would not notice. Cells flagged `slow` or `notest` are skipped,
 as `nbdev-test` does by default; `--flags slow` runs the slow ones too.
 
+Each notebook's process gets its share of the cores for its arithmetic: `OMP_NUM_THREADS` is the cores divided
+by the notebooks run at once (unless it is set already). With two notebooks at once on two cores, each using both,
+their threads fight over the cores: here chapters 6 and 7 took 160 s and 147 s that way, and 47 s and 55 s with one
+thread each.
+
 Usage: python tools/run_alone.py [NOTEBOOK ...] [--flags slow] [--timeout SECONDS] [--jobs N]
 Prints one line per notebook (ok or FAILED, and its seconds), then "N passed, M failed"; exits 1 on any failure.
 """
@@ -29,12 +34,14 @@ def notebooks() -> list:
 def run_alone(nb:Path, # the notebook
               skip:tuple=SKIP_FLAGS, # flags of the cells to skip
               timeout:int=1200, # seconds each cell may take (0: no limit)
+              threads:int|None=None, # its OMP_NUM_THREADS, unless already set (default: torch's own choice, all cores)
              ) -> tuple: # (passed, seconds, what it printed)
     "Copy `nb` alone into a new empty folder and run it there, in a new Python process"
     with tempfile.TemporaryDirectory(prefix='run_alone-') as d:
         alone = Path(d)/nb.name
         shutil.copyfile(nb, alone)
         env = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'PYTHONSTARTUP')}  # only the installed package
+        if threads and 'OMP_NUM_THREADS' not in env: env['OMP_NUM_THREADS'] = str(threads)
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, '-c', RUN, str(alone), ' '.join(skip), str(timeout)], cwd=d, env=env,
                               capture_output=True, text=True)
@@ -51,7 +58,8 @@ def main(argv=None):
     skip = tuple(f for f in SKIP_FLAGS if f not in args.flags.split())
     passed = failed = 0
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:  # each notebook runs in a process of its own
-        runs = pool.map(lambda nb: (nb, *run_alone(nb, skip, args.timeout)), nbs)
+        threads = max(1, (os.cpu_count() or 1)//max(1, args.jobs))  # each notebook's share of the cores
+        runs = pool.map(lambda nb: (nb, *run_alone(nb, skip, args.timeout, threads)), nbs)
         for nb, ok, secs, printed in runs:
             name = nb.relative_to(NBS) if nb.is_relative_to(NBS) else nb
             print(f"{'ok    ' if ok else 'FAILED'} {secs:7.1f} s  {name}", flush=True)
