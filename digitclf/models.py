@@ -308,6 +308,7 @@ def train_classifier(name:str, # one of `catalog.MODELS`
                      valid:tuple|None=None, # `(images, digits)` to report after each epoch (learned models)
                      show_progress:bool=True, # a progress bar (learned models)
                      show_table:bool|None=None, # a table of losses after each epoch (default: as `show_progress`)
+                     fast:bool|None=None, # for the learned models: by `fit_fast`, not fastai's `fit_one_cycle` (default: `RECIPES[name]`)
                      **kwargs, # passed to `build_model`
                     ) -> DigitClassifier: # trained, in eval mode, on `x`'s device
     "Build the model `name` for the digits in `y` and train it on `x`"
@@ -317,7 +318,7 @@ def train_classifier(name:str, # one of `catalog.MODELS`
         raise ValueError(f"y must be an integer tensor of digits, as load_mnist gives; got {_describe(y)} (use y.long())")
     if len(x) != len(y): raise ValueError(f"x and y must have the same length; got {len(x)} images and {len(y)} labels")
     if name in RECIPES:
-        hyper = RECIPES[name] | {k: v for k, v in dict(epochs=epochs, lr=lr, bs=bs).items() if v is not None}
+        hyper = RECIPES[name] | {k: v for k, v in dict(epochs=epochs, lr=lr, bs=bs, fast=fast).items() if v is not None}
         _check_hyper(name, hyper['epochs'], hyper['lr'], hyper['bs'], hyper.get('fast', False))
     with fastai_quietly():
         from fastai.callback.schedule import fit_one_cycle  # gives `Learner` its `fit_one_cycle`

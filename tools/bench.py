@@ -6,8 +6,8 @@ Chapter 7 (full MNIST: 60,000 training and 10,000 test digits):
   recipe, the slowest, only for the first seed unless `--before-seeds` says more):
   * chapter 7: the library's recipe (`train_classifier('cnn', ...)`: `digit_cnn(10, width=16)` trained by
     `fit_fast` with `RECIPES['cnn']`: a plain PyTorch loop, 1.25 epochs, batches of 256, channels-last on a CPU);
-  * before: the same network as chapter 7 trained it before issue 17 (`train_before` below: fastai's
-    `fit_one_cycle`, 2 epochs, batches of 128 from `tensor_dls`);
+  * before: the same network as chapter 7 trained it before issue 17 (`train_before` below: `train_classifier`
+    with `fast=False`, fastai's `fit_one_cycle`, 2 epochs, batches of 128);
   * peer: the final recipe of github.com/tuomaso/train_mnist_fast (`8_Final_00s76.ipynb`): two conv layers
     with max-pooling, dense 800-256-10, Adam betas (0.7, 0.9), one-cycle LR 0.01, batches of 256, one epoch,
     the data normalised and shuffled once beforehand (not timed, as there);
@@ -33,30 +33,20 @@ On a shared machine the times are noisy: compare the figures of one run with eac
 in turns for that), not with another run's. It prints figures and asserts nothing about time.
 """
 from __future__ import annotations
-import argparse, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time, warnings
+import argparse, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from digitclf.data import load_mnist
-from digitclf.models import NearestNeighbours, NetClassifier, RECIPES, accuracy, build_model, predict, tensor_dls, train_classifier
+from digitclf.models import NearestNeighbours, NetClassifier, RECIPES, accuracy, predict, train_classifier
 
 
 # Chapter 7's recipe before issue 17 ---------------------------------------------------------------------
 
 def train_before(x:Tensor, y:Tensor, seed:int=42) -> NetClassifier:
-    "Chapter 7's CNN as the chapter trained it before: fastai's `Learner`, `fit_one_cycle(2, 1e-2)`, batches of 128 from `tensor_dls`"
-    from fastai.callback.schedule import fit_one_cycle  # gives `Learner` its `fit_one_cycle`
-    from fastai.learner import Learner
-    from fastai.torch_core import set_seed
-    set_seed(seed, reproducible=True)
-    model = build_model('cnn', y.unique().cpu()).to(x.device)
-    learn = Learner(tensor_dls(x, model.targets(y), bs=128), model, loss_func=F.cross_entropy)
-    learn.recorder.valid_metrics = False
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', 'Your generator is empty')  # fastprogress, on the empty valid set
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(2, 1e-2)
-    return model.eval()
+    "Chapter 7's CNN as the chapter trained it before: fastai's `fit_one_cycle`, 2 epochs, batches of 128"
+    return train_classifier('cnn', x, y, seed=seed, epochs=2, bs=128, fast=False, show_progress=False)
 
 
 # The peer: github.com/tuomaso/train_mnist_fast, 8_Final_00s76.ipynb ----------------------------------------
