@@ -291,5 +291,6 @@ d = { 'settings': { 'branch': 'main',
                               'digitclf.sgd.mnist_loss': ('sgd.html#mnist_loss', 'digitclf/sgd.py'),
                               'digitclf.sgd.sample_dls': ('sgd.html#sample_dls', 'digitclf/sgd.py'),
                               'digitclf.sgd.sample_xy': ('sgd.html#sample_xy', 'digitclf/sgd.py'),
+                              'digitclf.sgd.tensor_dl': ('sgd.html#tensor_dl', 'digitclf/sgd.py'),
                               'digitclf.sgd.train_epoch': ('sgd.html#train_epoch', 'digitclf/sgd.py'),
                               'digitclf.sgd.validate_epoch': ('sgd.html#validate_epoch', 'digitclf/sgd.py')}}}

@@ -252,12 +252,9 @@ def tensor_dls(x:Tensor, # training images (N,28,28)
     "fastai `DataLoaders` that gather batches straight from tensors in memory"
     with fastai_quietly():
         from fastai.data.core import DataLoaders
-        from fastai.data.load import DataLoader
-    def dl(x, t, bs, shuffle):
-        return DataLoader(range(len(x)), bs=bs, shuffle=shuffle, drop_last=shuffle and len(x) > bs, device=x.device, create_item=lambda i: i,
-                          create_batch=lambda b: (x[torch.tensor(b)], t[torch.tensor(b)]))
+        from digitclf.sgd import tensor_dl  # chapter 5's; it imports fastai, so here, not with this module
     vx, vt = valid if valid is not None else (x[:0], t[:0])
-    return DataLoaders(dl(x, t, bs, True), dl(vx, vt, 1000, False))
+    return DataLoaders(tensor_dl(x, t, bs, shuffle=True, drop_last=len(x) > bs), tensor_dl(vx, vt, 1000), device=x.device)
 
 # %% ../nbs/07_full_mnist.ipynb #1ae36fd7
 def _net(make):

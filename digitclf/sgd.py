@@ -17,8 +17,8 @@ with fastai_quietly():  # fastai's first import, without torch's deprecation war
     from fastai.torch_core import default_device
 
 # %% auto #0
-__all__ = ['sample_xy', 'init_params', 'linear1', 'mnist_loss', 'batch_accuracy', 'sample_dls', 'calc_grad', 'BasicOptim',
-           'train_epoch', 'validate_epoch', 'ScratchLearner']
+__all__ = ['sample_xy', 'init_params', 'linear1', 'mnist_loss', 'batch_accuracy', 'tensor_dl', 'sample_dls', 'calc_grad',
+           'BasicOptim', 'train_epoch', 'validate_epoch', 'ScratchLearner']
 
 # %% ../nbs/05_sgd.ipynb #465e07ec
 def sample_xy(split:str='train', # 'train' (12,396 images) or 'valid' (2,038)
@@ -67,14 +67,25 @@ def batch_accuracy(preds:Tensor, # the model's outputs for a batch, shape (N,1)
     return correct.float().mean()
 
 # %% ../nbs/05_sgd.ipynb #e4ddfb33
+def tensor_dl(x:Tensor, # inputs, one per row, e.g. images (N,784)
+              y:Tensor, # their targets, as many
+              bs:int=256, # pairs per batch
+              shuffle:bool=False, # a new order every epoch (for training)
+              drop_last:bool=False, # leave out the last, incomplete batch
+             ) -> DataLoader: # batches `(x[idx], y[idx])`: those of `DataLoader(list(zip(x, y)), ...)`
+    "A fastai `DataLoader` of the pairs `(x[i], y[i])` that cuts each batch from the two tensors at once, without collating pairs"
+    if len(x) != len(y): raise ValueError(f"x and y must have as many rows; got {len(x)} and {len(y)}")
+    take = lambda idx: (x[torch.tensor(idx)], y[torch.tensor(idx)])
+    return DataLoader(range(len(x)), bs=bs, shuffle=shuffle, drop_last=drop_last, num_workers=0,
+                      create_item=lambda i: i, create_batch=take)
+
 def sample_dls(bs:int=256, # images per mini-batch
                device=None, # where batches go (default: fastai's `default_device()`)
               ) -> DataLoaders: # `.train` (shuffled) and `.valid` loaders of `(x, y)` batches from `sample_xy`
     "The book's `DataLoaders` for 3 vs 7: `(784 pixels, 1 or 0)` pairs in batches of `bs`"
     device = device or default_device()
-    dsets = [list(zip(*sample_xy(split, device))) for split in ('train', 'valid')]
-    return DataLoaders(DataLoader(dsets[0], bs=bs, shuffle=True, num_workers=0),
-                       DataLoader(dsets[1], bs=bs, num_workers=0), device=device)
+    (x, y), (vx, vy) = sample_xy('train', device), sample_xy('valid', device)
+    return DataLoaders(tensor_dl(x, y, bs, shuffle=True), tensor_dl(vx, vy, bs), device=device)
 
 # %% ../nbs/05_sgd.ipynb #c77932f4
 def calc_grad(xb:Tensor, # a batch of inputs
