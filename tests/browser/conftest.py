@@ -130,10 +130,11 @@ def settle_page(v, ms=300):
     v.settle(ms)
 
 
-def page_fixture(**kw):
-    """A module-scoped fixture parametrized by the book's pages: each page is opened once (with `kw`, e.g. `width`,
-    `dark`) for all the tests of a module that use it; pytest runs those tests together, page by page"""
-    @pytest.fixture(scope='module', params=PAGES, ids=[p for _, p in PAGES])
+def page_fixture(scope='module', **kw):
+    """A fixture parametrized by the book's pages: each page is opened once (with `kw`, e.g. `width`, `dark`) for all
+    the tests of a module (or, with `scope='session'`, of every module) that use it; pytest runs those tests
+    together, page by page"""
+    @pytest.fixture(scope=scope, params=PAGES, ids=[p for _, p in PAGES])
     def _page(request, browser, site_url):
         nb, page = request.param
         v = Visit(browser, site_url, page, **kw)
@@ -142,3 +143,9 @@ def page_fixture(**kw):
         yield v
         v.close()
     return _page
+
+
+# Each page at 1280 px in the light theme, opened once for the whole run: the site's desktop checks (test_site.py)
+# and the light theme's accessibility check (test_a11y.py, which pytest runs first on each page, on the page as it
+# loaded) share it, instead of opening the 20 pages twice.
+desktop = page_fixture(scope='session')

@@ -9,8 +9,7 @@ from conftest import REPO, page_fixture
 AXE = REPO/'node_modules'/'axe-core'/'axe.min.js'
 SERIOUS = ('critical', 'serious')
 
-light = page_fixture()
-dark = page_fixture(dark=True)
+dark = page_fixture(dark=True)  # the light theme: conftest.py's `desktop`, which test_site.py uses too
 
 
 def axe(v) -> list:
@@ -34,7 +33,7 @@ def check(v, theme):
     assert bad == [], f"{v.name}, {theme} theme:\n{report}"
 
 
-def test_axe_light(light): check(light, 'light')
+def test_axe_light(desktop): check(desktop, 'light')
 
 
 def test_axe_dark(dark):

@@ -15,7 +15,7 @@ REPO_URL = 'https://github.com/digitclf/digitclf'
 PHONE = dict(width=390, height=844)
 FIGURE_SHOWN_AT_LEAST = 0.7  # a figure shown smaller than this fraction of its drawn width has text smaller than the body's
 
-desktop = page_fixture()             # 1280 px wide, light theme
+# `desktop`: each page 1280 px wide, light theme, shared with test_a11y.py (conftest.py)
 phone = page_fixture(**PHONE)
 
 
