@@ -9,7 +9,11 @@ in the notebook, which explains each promise they check.
 - half-written folders: ours, of a run that has ended, are cleared away; anyone else's are left alone;
 - a read-only cache folder gives its copy, or says what to do.
 
-Each test writes into a temporary cache folder of its own; no network (`source='shipped'`).
+Each test writes into a temporary cache folder of its own; no network (`source='shipped'`). The tests that run in
+this process see a smaller MNIST (`small_mnist`: the first 600 training and 100 test digits, the same files under
+the same names), so that a copy of the sample is 147 images instead of 14,434: what they check does not depend on the
+size, and writing the whole sample four times took 20 s of the suite's time. The lock's test, in other processes,
+writes the whole sample.
 """
 import builtins, contextlib, errno, io, json, os, select, shutil, subprocess, sys
 from pathlib import Path
@@ -17,6 +21,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+import digitclf.data
 from filelock import FileLock
 from PIL import Image
 
@@ -34,8 +39,15 @@ def quietly(f, *args, tty=False, **kwargs):
     return res, out.getvalue()
 
 @pytest.fixture
-def cache(tmp_path):
-    "A cache folder, `tmp_path/'cache'`, with the sample written into it by `get_mnist`: `(cache folder, copy)`"
+def small_mnist(monkeypatch):
+    "MNIST as `digitclf.data` sees it during the test: its first 600 training and 100 test digits (a prefix: the same indices)"
+    small = {k: v[:600 if k.startswith('train') else 100] for k, v in mnist_arrays().items()}
+    monkeypatch.setattr(digitclf.data, 'mnist_arrays', lambda: small)
+    return small
+
+@pytest.fixture
+def cache(tmp_path, small_mnist):
+    "A cache folder, `tmp_path/'cache'`, with the (small) sample written into it by `get_mnist`: `(cache folder, copy)`"
     tmp = tmp_path/'cache'; tmp.mkdir()
     p = tmp/'mnist_sample'
     assert quietly(get_mnist, URLs.MNIST_SAMPLE, dest=tmp, source='shipped') == (p, SAID)
@@ -84,7 +96,7 @@ def test_processes_wait_on_the_lock(tmp_path):
     assert is_complete(p, LAYOUT) and _manifest(p) is not None
     assert [o.name for o in p.rglob('*.tmp')] == []  # every temporary file renamed into place
 
-def test_copy_reused_and_damage_written_again(cache):
+def test_copy_reused_and_damage_written_again(cache, small_mnist):
     """A second call reuses the copy: it writes nothing, and says nothing. A missing or truncated image is noticed,
     and the copy written again; on a terminal, that run also says how far it got, a line per split."""
     tmp, p = cache
@@ -96,9 +108,10 @@ def test_copy_reused_and_damage_written_again(cache):
     f = p/'train'/'3'/'10.png'
     f.write_bytes(f.read_bytes()[:100])
     assert not is_complete(p, LAYOUT)
+    n = {s: int(np.isin(small_mnist[f'{s}_labels'], (3, 7)).sum()) for s in ('train', 'test')}  # 3s and 7s
     assert quietly(get_mnist, URLs.MNIST_SAMPLE, dest=tmp, source='shipped', tty=True) == \
-        (p, SAID + 'get_mnist: mnist_sample/train: 12,396 images written\n'
-                   'get_mnist: mnist_sample/valid: 2,038 images written\n')
+        (p, SAID + f"get_mnist: mnist_sample/train: {n['train']:,} images written\n"
+                   f"get_mnist: mnist_sample/valid: {n['test']:,} images written\n")
     assert is_complete(p, LAYOUT)
     assert np.array_equal(np.array(Image.open(f)), mnist_arrays()['train_images'][10])
 
