@@ -29,7 +29,7 @@ with `pip install faiss-cpu`):
     python tools/bench.py            # on the default device (a GPU if there is one)
     python tools/bench.py --device cpu
     python tools/bench.py --only cnn # or knn, or cli: one part only
-    python tools/bench.py --seeds 3 --knn-runs 1 --cli-runs 3   # CI's short form (.ci/run): 3 minutes instead of 6
+    python tools/bench.py --seeds 2 --knn-runs 1 --cli-runs 2   # CI's short form (.ci/run): under 3 minutes instead of 6
 
 The figures the book and the issues quote come from the full default run, alone on an idle machine. CI runs the
 short form: that the benchmark still runs, that the kNN's predictions are still scikit-learn's, and a figure of

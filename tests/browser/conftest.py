@@ -145,7 +145,11 @@ def page_fixture(scope='module', **kw):
     return _page
 
 
-# Each page at 1280 px in the light theme, opened once for the whole run: the site's desktop checks (test_site.py)
-# and the light theme's accessibility check (test_a11y.py, which pytest runs first on each page, on the page as it
-# loaded) share it, instead of opening the 20 pages twice.
+# Each page is opened twice in the whole run, each time for the checks of two modules (test_a11y.py's run first, on
+# the page as it loaded), instead of four times:
+# - at 1280 px in the light theme: the site's desktop checks (test_site.py) and the light theme's accessibility check;
+# - at a phone's width in the dark theme, as many phones show it: that the page does not scroll sideways
+#   (test_site.py) and the dark theme's accessibility check.
+PHONE = dict(width=390, height=844)
 desktop = page_fixture(scope='session')
+phone = page_fixture(scope='session', dark=True, **PHONE)

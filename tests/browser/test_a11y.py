@@ -1,15 +1,16 @@
-"""Accessibility of every page of the built book (WCAG 2.1 AA), in the light theme and in the dark one: axe-core
-(from npm, pinned in package-lock.json) runs in the page, and a test per page and theme fails on any critical or
-serious violation, printing each with the elements it names. Run after `npm ci` and `nbdev-docs`."""
+"""Accessibility of every page of the built book (WCAG 2.1 AA), in the light theme at 1280 px and in the dark one at a
+phone's width (the pages conftest.py opens for test_site.py too): axe-core (from npm, pinned in package-lock.json) runs
+in the page, and a test per page and theme fails on any critical or serious violation, printing each with the
+elements it names. Run after `npm ci` and `nbdev-docs`."""
 import json
 
 import pytest
-from conftest import REPO, page_fixture
+from conftest import REPO
 
 AXE = REPO/'node_modules'/'axe-core'/'axe.min.js'
 SERIOUS = ('critical', 'serious')
 
-dark = page_fixture(dark=True)  # the light theme: conftest.py's `desktop`, which test_site.py uses too
+# the light theme: conftest.py's `desktop` (1280 px); the dark one: its `phone` (390 px); test_site.py uses both too
 
 
 def axe(v) -> list:
@@ -36,6 +37,6 @@ def check(v, theme):
 def test_axe_light(desktop): check(desktop, 'light')
 
 
-def test_axe_dark(dark):
-    assert dark.page.evaluate("document.body.classList.contains('quarto-dark')"), "the dark theme did not apply"
-    check(dark, 'dark')
+def test_axe_dark(phone):
+    assert phone.page.evaluate("document.body.classList.contains('quarto-dark')"), "the dark theme did not apply"
+    check(phone, 'dark')

@@ -2,21 +2,20 @@
 another host, its math typeset by the site's own MathJax), its images and links work, its title is the same in the
 sidebar, its heading and its <title>, its Colab badge, notebook download and source link are right, search finds
 what a reader looks for, its outputs fit their boxes and its figures are shown near the size they were drawn, and
-nothing overflows a phone's width. Each page is opened once for the desktop checks and once at a phone's width."""
+nothing overflows a phone's width. Each page is opened once for the desktop checks and once at a phone's width
+(in the dark theme), both shared with the accessibility checks (conftest.py)."""
 import re
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 from urllib.request import urlopen
 
 import pytest
-from conftest import PAGES, REPO, SITE, chapters, is_local, page_fixture
+from conftest import PAGES, PHONE, REPO, SITE, chapters, is_local
 
 REPO_URL = 'https://github.com/digitclf/digitclf'
-PHONE = dict(width=390, height=844)
 FIGURE_SHOWN_AT_LEAST = 0.7  # a figure shown smaller than this fraction of its drawn width has text smaller than the body's
 
-# `desktop`: each page 1280 px wide, light theme, shared with test_a11y.py (conftest.py)
-phone = page_fixture(**PHONE)
+# `desktop` (each page 1280 px wide, light theme) and `phone` (390 px, dark theme): conftest.py, shared with test_a11y.py
 
 
 def test_every_notebook_is_a_page_in_the_sidebar():
