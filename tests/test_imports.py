@@ -1,7 +1,8 @@
 """What importing the library's light modules pulls in. Predicting, the command line and the exercises need torch
 (and PIL), never fastai, fastprogress, matplotlib, pandas or scipy: those cost seconds to import. Each check needs a
 fresh Python, which takes seconds to import torch, so the chapters that make the promise (2: pixel similarity; 6:
-`digit_cnn` without fastai; appendix E: the exercises) leave the check to pytest, here.
+`digit_cnn` without fastai; appendix D: `digitclf.neural_net` without fastprogress; appendix E: the exercises) leave
+the check to pytest, here.
 
 One process imports the modules in the chapters' order and, after each step, prints what heavy modules it holds:
 nothing heavy after the last step means nothing heavy after any, and the step that brings one in is named.
