@@ -137,6 +137,15 @@ def _real_folder(d:Path, what:str='cache folder') -> Path:
     if not os.access(d, os.W_OK): raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(d))
     return d
 
+def _create(dest:str|Path, data:bytes):
+    "Write `data` into a new file at `dest`: an error if anything is there already, a link included, never written through"
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o644)
+    try:
+        with os.fdopen(fd, 'wb') as f: f.write(data)
+    except BaseException:
+        with suppress(OSError): os.unlink(dest)  # the file we created, half written: never a file of someone else's
+        raise
+
 def _write_new(dest:Path, data:bytes):
     "Put `data` at `dest`: written into a new file of an unpredictable name (never through a link), then renamed into place"
     tmp = dest.with_name(f'{dest.name}.{secrets.token_hex(8)}.tmp')
@@ -229,14 +238,15 @@ def _write_copy(path:Path, layout:dict):
         images, labels = mnist_arrays()[f'{s}_images'], mnist_arrays()[f'{s}_labels']
         os.mkdir(path/folder)
         n = 0
-        for d in layout['digits']:
-            os.mkdir(path/folder/str(d))
-            for i in np.flatnonzero(labels == d):
-                _write_new(path/folder/str(d)/f'{i}.png', _png(images[i]))
-                rows.append((f'{folder}/{d}/{i}.png', layout['digits'].index(d)))
+        for k, d in enumerate(layout['digits']):
+            dest = os.path.join(path, folder, str(d))  # a folder of ours, just made: each image created in it, directly
+            os.mkdir(dest)
+            for i in np.flatnonzero(labels == d).tolist():
+                _create(os.path.join(dest, f'{i}.png'), _png(images[i]))
+                rows.append((f'{folder}/{d}/{i}.png', k))
                 n += 1
         if tty: print(f"get_mnist: {layout['name']}/{folder}: {n:,} images written", flush=True)
-    if layout['csv']: _write_new(path/'labels.csv', ('name,label\n' + ''.join(f'{n},{l}\n' for n, l in sorted(rows))).encode())
+    if layout['csv']: _create(path/'labels.csv', ('name,label\n' + ''.join(f'{n},{l}\n' for n, l in sorted(rows))).encode())
 
 # %% ../nbs/appendix/01_mnist_data.ipynb #456a97b5
 def _online(url, timeout=2.0) -> bool:
