@@ -162,6 +162,7 @@ def manifest_path(path:Path) -> Path:
     "Where digitclf keeps its record of the copy it wrote at `path`: beside it, `.{name}.digitclf.json`"
     return path.parent/f'.{path.name}.digitclf.json'
 
+# %% ../nbs/appendix/01_mnist_data.ipynb #676000ca-2
 def _real_dir(p:Path) -> bool:
     "Is `p` a folder, and not a link to one?"
     try: return stat.S_ISDIR(os.lstat(p).st_mode)

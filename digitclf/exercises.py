@@ -102,6 +102,7 @@ class Mistake(NamedTuple):
     wrong: object # the wrong value; for an exercise whose answer is a function, the wrong function
     raises: str|None = None # for a wrong function that raises: a piece of the exception's message that identifies it
 
+# %% ../nbs/appendix/05_exercises.ipynb #88188918-2
 MIXED_DEVICES = ("your function mixes devices (the inputs may be on a GPU): make new tensors where the inputs are, "
                  "e.g. `torch.arange(28, device=x.device)`")
 NOT_ANSWERED = "not answered yet: replace the `...` with your answer and run the cell again"

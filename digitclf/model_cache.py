@@ -24,6 +24,7 @@ __all__ = ['SHIPPED', 'CacheWarning', 'model_file', 'shipped_weights', 'load_shi
 class CacheWarning(UserWarning):
     "A model was trained but could not be kept in the cache (a full disk, a read-only folder...): it is used all the same"
 
+# %% ../nbs/appendix/03_model_cache.ipynb #d0c0a007-2
 def model_file(name:str, # one of `catalog.MODELS`
                dataset:str='sample', # a key of `catalog.DATASETS`
               ) -> Path: # where its trained weights are cached
@@ -92,6 +93,7 @@ def shipped_weights() -> dict: # the contents of `weights.json`; empty if the pa
     try: return json.loads((SHIPPED/'weights.json').read_text())
     except (OSError, ValueError): return {}
 
+# %% ../nbs/appendix/03_model_cache.ipynb #d0c0a009-2
 def load_shipped(name:str, # one of `catalog.MODELS`
                  dataset:str='sample', # a key of `catalog.DATASETS`
                  device=None, # where the model computes (default: the best there is)
@@ -167,6 +169,7 @@ class Got(NamedTuple):
     seconds: float  # how long getting it took
     source: str  # 'cache' (the user's cache), 'shipped' (the package's weights) or 'trained' (just now)
 
+# %% ../nbs/appendix/03_model_cache.ipynb #d0c0a00b-2
 def _silent(msg): pass
 
 def _train(name, dataset, device, say):
@@ -247,6 +250,7 @@ def evaluate(names=tuple(MODELS), # the models to evaluate, among `catalog.MODEL
         rows.append(row | {'train_s': round(train_s, 3), 'eval_s': round(eval_s, 3), 'from': how})
     return dict(dataset=dataset, split='valid', images=len(y), device=str(device), models=rows)
 
+# %% ../nbs/appendix/03_model_cache.ipynb #d0c0a00c-2
 def results_table(results:dict, # from `evaluate`
                  ) -> str: # a title line, then the table
     "The results of `evaluate` as a text table, one model a line"

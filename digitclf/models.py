@@ -47,6 +47,7 @@ def check_images(x, # what should be a batch of images
         if lo < -_SLACK: raise ValueError(f"{what} must have pixels in [0,1]; got min {lo}: undo the normalisation (pixels in [0,1], as load_mnist gives)")
     return x
 
+# %% ../nbs/07_full_mnist.ipynb #eb1c4435-2
 class DigitClassifier(nn.Module):
     "A model of this chapter: images (N,28,28) in, a score (logit) per class out, (N,len(classes))"
     def __init__(self, classes # the digits the model tells apart, e.g. `range(10)` or `(3, 7)`
@@ -79,6 +80,7 @@ def predict_probs(model:DigitClassifier, # a trained model
         raise ValueError("the model's scores are not numbers (NaN): its weights are damaged; get it afresh, e.g. get_model(name, retrain=True)")
     return probs
 
+# %% ../nbs/07_full_mnist.ipynb #6313fa91-2
 def predict(model:DigitClassifier, # a trained model
             x:Tensor, # images (N,28,28) with pixels in [0,1], on any device
             bs:int=1000, # images per batch: bounds the memory used
@@ -87,6 +89,7 @@ def predict(model:DigitClassifier, # a trained model
     scores, cols = predict_probs(model, x, bs).max(1)
     return model.classes[cols], scores
 
+# %% ../nbs/07_full_mnist.ipynb #6313fa91-3
 def accuracy(model:DigitClassifier, # a trained model
              x:Tensor, # images (N,28,28)
              y:Tensor, # their digits (N,)
@@ -232,11 +235,13 @@ class NetClassifier(DigitClassifier):
 
     def forward(self, x): return self.net(x[:, None])
 
+# %% ../nbs/07_full_mnist.ipynb #18c77dc2-2
 def softmax_regression(n_out:int=10, # classes
                       ) -> nn.Sequential:
     "A linear model: ten (`n_out`) weighted sums of the 784 pixels"
     return nn.Sequential(nn.Flatten(), nn.Linear(28*28, n_out))
 
+# %% ../nbs/07_full_mnist.ipynb #18c77dc2-3
 def mlp(n_out:int=10, # classes
         n_hidden:int=256, # units in the hidden layer
        ) -> nn.Sequential:
@@ -283,6 +288,7 @@ def build_model(name:str, # one of `catalog.MODELS`
     check_names([name])
     return BUILDERS[name](classes, **kwargs)
 
+# %% ../nbs/07_full_mnist.ipynb #1ae36fd7-2
 def _check_hyper(name, epochs, lr, bs, fast=False):
     "A `ValueError` naming the fix, unless `epochs`, `lr` and `bs` can train (`fast`: by `fit_fast`, which takes a fraction of an epoch)"
     if fast:
@@ -407,6 +413,7 @@ def confusion_matrix(preds:Tensor, # predicted digits (N,)
         raise ValueError(f"digits must be in 0..{n_classes - 1}")
     return torch.bincount(targets*n_classes + preds, minlength=n_classes**2).view(n_classes, n_classes)
 
+# %% ../nbs/07_full_mnist.ipynb #16bb4e02-2
 def most_confused(cm:Tensor, # a confusion matrix, from `confusion_matrix`
                   n:int=5, # how many pairs
                  ) -> list: # `(true digit, predicted digit, count)`, most frequent first
@@ -415,6 +422,7 @@ def most_confused(cm:Tensor, # a confusion matrix, from `confusion_matrix`
     counts, flat = off.flatten().sort(descending=True, stable=True)  # ties: the smaller true digit first
     return [(i//len(cm), i%len(cm), c) for i, c in zip(flat[:n].tolist(), counts[:n].tolist()) if c > 0]
 
+# %% ../nbs/07_full_mnist.ipynb #16bb4e02-3
 def plot_confusion(cm:Tensor, # a confusion matrix, from `confusion_matrix`
                    title:str='', # above the plot
                    ax=None, # matplotlib axes to draw in (default: a new figure)

@@ -46,6 +46,7 @@ def conv_layer(ni:int, # input channels
     bn.bias.data.fill_(1e-3)  # fastai's BatchNorm: weight 1, bias 1e-3
     return nn.Sequential(conv, bn, nn.ReLU()) if act else nn.Sequential(conv, bn)
 
+# %% ../nbs/06_neural_net.ipynb #e3819546-2
 def digit_cnn(n_out:int=2, # classes: 2 for 3 vs 7, 10 for all digits
               n_in:int=1, # channels of the input images: 1 for MNIST's grey
               width:int=8, # channels of the first layer; each next layer doubles them

@@ -44,6 +44,7 @@ def photo_like(x, # an MNIST digit (28,28) in [0,1], light ink on black
 class ImageContentError(ValueError):
     "The pixels of a picture hold no digit that can be read: none at all, none that stand out, or some that are not numbers"
 
+# %% ../nbs/08_photos.ipynb #f29a58bd-2
 def _finite(a:np.ndarray) -> np.ndarray:
     "`a`, or `ImageContentError` naming how many of its pixels are NaN or infinite"
     if np.isfinite(a).all(): return a
@@ -71,6 +72,7 @@ def border(a:np.ndarray, # an image (H,W)
     "The pixels along the four edges of `a`"
     return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
 
+# %% ../nbs/08_photos.ipynb #8af75c41-2
 def _mad(v):
     "Median absolute deviation of `v`, scaled to estimate a standard deviation"
     return 1.4826*np.median(np.abs(v - np.median(v)))
@@ -85,6 +87,7 @@ def background(a:np.ndarray, # an image (H,W) whose border is mostly background
     coef = np.linalg.lstsq(np.stack([border(t) for t in terms], 1)[keep], edge[keep], rcond=None)[0]
     return np.tensordot(coef, terms, 1)
 
+# %% ../nbs/08_photos.ipynb #8af75c41-3
 def ink_on_black(a:np.ndarray, # brightness (H,W) in [0,1], from `grey_pixels`
                  min_contrast:float=0.1, # less difference than this between ink and background: no ink
                 ) -> np.ndarray: # float (H,W) in [0,1]: 0 the background, 1 the strongest ink
@@ -157,9 +160,11 @@ class ImageFileError(ValueError):
         super().__init__(f"{path}: {problem}")
         self.path, self.problem = path, problem
 
+# %% ../nbs/08_photos.ipynb #217dee9b-2
 class ImageFileWarning(UserWarning):
     "What PIL warned about while reading a file that could be read all the same: the file, then the warnings, in one line"
 
+# %% ../nbs/08_photos.ipynb #217dee9b-3
 _KINDS = {stat.S_IFIFO: 'a named pipe', stat.S_IFSOCK: 'a socket', stat.S_IFCHR: 'a character device', stat.S_IFBLK: 'a block device'}
 _OURS = (DeprecationWarning, PendingDeprecationWarning, ResourceWarning)  # about code, not about the file: shown as they are
 

@@ -39,6 +39,7 @@ class Probabilities(nn.Module):
 
     def forward(self, x): return self.model(x).softmax(1)
 
+# %% ../nbs/10_playground.ipynb #4b79849b-2
 def export_onnx(model:NetClassifier, # a network model of chapter 7, e.g. `get_model('cnn', 'full').model`
                 path, # the ONNX file to write
                ) -> Path: # `path`
@@ -54,6 +55,7 @@ def export_onnx(model:NetClassifier, # a network model of chapter 7, e.g. `get_m
                           dynamic_shapes={'x': {0: torch.export.Dim('n')}}, external_data=False, verbose=False)
     return path
 
+# %% ../nbs/10_playground.ipynb #4b79849b-3
 def onnx_probs(path, # an ONNX file from `export_onnx`
                x:Tensor, # images (N,28,28) in [0,1]
               ) -> Tensor: # (N,C) on the CPU: each row sums to 1

@@ -79,6 +79,7 @@ def tensor_dl(x:Tensor, # inputs, one per row, e.g. images (N,784)
     return DataLoader(range(len(x)), bs=bs, shuffle=shuffle, drop_last=drop_last, num_workers=0,
                       create_item=lambda i: i, create_batch=take)
 
+# %% ../nbs/05_sgd.ipynb #e4ddfb33-2
 def sample_dls(bs:int=256, # images per mini-batch
                device=None, # where batches go (default: fastai's `default_device()`)
               ) -> DataLoaders: # `.train` (shuffled) and `.valid` loaders of `(x, y)` batches from `sample_xy`
