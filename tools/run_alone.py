@@ -3,24 +3,26 @@
 and run there, in a new process, with nothing of the repository around it but the installed `digitclf`.
 
 A notebook that reads `../pyproject.toml`, `playground/models.js` or any other file of the repository fails
-here, where `nbdev-test` (run inside `nbs/`) would not notice. Cells flagged `slow` or `notest` are skipped,
-as `nbdev-test` does by default; `--flags slow` runs the slow ones too.
+here, where `nbdev-test` (run inside `nbs/`) would not notice. The cells of every flag in the project's
+`tst_flags` (`notest`, `slow`, `long`) are skipped, as `nbdev-test` does by default; `--flags slow` runs the
+`slow` ones too, as CI does (`.ci/run`), and `--flags "slow long"` the book's full trainings as well.
 
 Each notebook's process gets its share of the cores for its arithmetic: `OMP_NUM_THREADS` is the cores divided
 by the notebooks run at once (unless it is set already). With two notebooks at once on two cores, each using both,
 their threads fight over the cores: here chapters 6 and 7 took 160 s and 147 s that way, and 47 s and 55 s with one
 thread each.
 
-Usage: python tools/run_alone.py [NOTEBOOK ...] [--flags slow] [--timeout SECONDS] [--jobs N]
+Usage: python tools/run_alone.py [NOTEBOOK ...] [--flags "slow long"] [--timeout SECONDS] [--jobs N]
 Prints one line per notebook (ok or FAILED, and its seconds), then "N passed, M failed"; exits 1 on any failure.
 """
 import argparse, os, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from nbdev.config import get_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT/'nbs'
-SKIP_FLAGS = ('slow', 'notest')  # nbdev's `tst_flags`: the cells `nbdev-test` skips unless told
+SKIP_FLAGS = tuple(get_config(ROOT).tst_flags.split())  # the project's `tst_flags`: the cells `nbdev-test` skips unless told
 
 RUN = """import sys
 from nbdev.test import test_nb
@@ -50,7 +52,7 @@ def run_alone(nb:Path, # the notebook
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('notebooks', nargs='*', type=Path, help="notebooks to run (default: every notebook under nbs/)")
-    p.add_argument('--flags', default='', help="space-separated flags whose cells run too, e.g. 'slow'")
+    p.add_argument('--flags', default='', help="space-separated flags whose cells run too, e.g. 'slow' (as CI) or 'slow long'")
     p.add_argument('--timeout', type=int, default=1200, help="seconds each cell may take (0: no limit; default: %(default)s)")
     p.add_argument('--jobs', type=int, default=os.cpu_count() or 1, help="notebooks run at a time (default: the cores, %(default)s)")
     args = p.parse_args(argv)
