@@ -75,7 +75,7 @@ def tensor_dl(x:Tensor, # inputs, one per row, e.g. images (N,784)
              ) -> DataLoader: # batches `(x[idx], y[idx])`: those of `DataLoader(list(zip(x, y)), ...)`
     "A fastai `DataLoader` of the pairs `(x[i], y[i])` that cuts each batch from the two tensors at once, without collating pairs"
     if len(x) != len(y): raise ValueError(f"x and y must have as many rows; got {len(x)} and {len(y)}")
-    take = lambda idx: (x[torch.tensor(idx)], y[torch.tensor(idx)])
+    def take(idx): i = torch.tensor(idx); return x[i], y[i]  # the batch's rows of both tensors
     return DataLoader(range(len(x)), bs=bs, shuffle=shuffle, drop_last=drop_last, num_workers=0,
                       create_item=lambda i: i, create_batch=take)
 

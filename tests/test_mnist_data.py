@@ -94,7 +94,7 @@ def test_processes_wait_on_the_lock(tmp_path):
     assert sorted(os.listdir(p)) == ['labels.csv', 'train', 'valid']
     assert sorted(os.listdir(tmp)) == ['.mnist_sample.digitclf.json', '.mnist_sample.lock', 'mnist_sample']
     assert is_complete(p, LAYOUT) and _manifest(p) is not None
-    assert [o.name for o in p.rglob('*.tmp')] == []  # every temporary file renamed into place
+    assert [o.name for o in p.rglob("*.tmp")] == []  # no temporary file left behind
 
 def test_copy_reused_and_damage_written_again(cache, small_mnist):
     """A second call reuses the copy: it writes nothing, and says nothing. A missing or truncated image is noticed,

@@ -1,7 +1,7 @@
 """`digitclf.progress` (appendix D) outside IPython, run by pytest: each check needs a fresh Python, which takes
 seconds to import fastai, so it lives here rather than in the notebook.
 
-in a script (or the `digitclf` command) `final_progress_bars()` swaps nothing: there is nothing to display into,
+In a script (or the `digitclf` command) `final_progress_bars()` swaps nothing: there is nothing to display into,
 and fastai's text bars stay. That the chapters' library, `digitclf.neural_net`, does not import fastprogress at all
 is checked with the other light modules, in one fresh Python, by `tests/test_imports.py`.
 """

@@ -22,7 +22,7 @@ Chapter 7 (full MNIST: 60,000 training and 10,000 test digits):
 The `digitclf` command (chapter 9), each command run in a new process, in turns, 5 times, median and fastest:
 `digitclf --help`, `--version`, and `digitclf predict one.png --model cnn` with the model in the cache,
 next to `python -c "import torch"`.
-The test suite, only when asked (`--only suite`; a minute and a half, so not in the default run nor in CI): the
+The test suite, only when asked (`--only suite`; over a minute, so not in the default run nor in CI): the
 default `nbdev-test`, from an empty cache of data and models, its wall time and each notebook's (issue 17 asks for
 under 60 s on two cores). CI's log ends with its own total time.
 
